@@ -1,1 +1,3 @@
-Console.WriteLine("ModelGate DevHost");
+using ModelGate.DevHost;
+
+return await LocalRun.RunAsync(args);
