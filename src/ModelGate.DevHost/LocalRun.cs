@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using ModelGate.DevHost.Azurite;
 using ModelGate.DevHost.KeyVault;
 using ModelGate.Hosting;
@@ -47,7 +46,7 @@ public static class LocalRun
             ["Storage:AccountKey"] = AzuriteProcess.AccountKey,
             ["Storage:CreateTables"] = "true",
             ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
-            ["KeyVault:DevelopmentCertificateSha256"] = Convert.ToHexString(SHA256.HashData(keyVault.Certificate.RawData)),
+            ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
             ["Azure:UseDevelopmentCredential"] = "true",
             ["Identity:DevelopmentIssuer:Enabled"] = "true",
             ["Identity:DevelopmentIssuer:SigningKeyPath"] = Path.Combine(options.DataDirectory, "dev-issuer-key.pem"),

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +27,7 @@ public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVau
             ["Storage:TablePrefix"] = TablePrefix,
             ["Storage:CreateTables"] = "true",
             ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
-            ["KeyVault:DevelopmentCertificateSha256"] = Convert.ToHexString(SHA256.HashData(keyVault.Certificate.RawData)),
+            ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
             ["Azure:UseDevelopmentCredential"] = "true",
             ["Identity:DevelopmentIssuer:Enabled"] = "true",
         };
