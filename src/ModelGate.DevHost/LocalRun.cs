@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ModelGate.DevHost.Azurite;
 using ModelGate.DevHost.KeyVault;
 using ModelGate.Hosting;
@@ -27,8 +28,15 @@ public static class LocalRun
         }
         Directory.CreateDirectory(options.DataDirectory);
 
+        // Ctrl-C and SIGTERM both end in the same orderly stop: the app, then the fakes, then Azurite.
         using var stopping = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        }
 
         Console.WriteLine("Starting Azurite (Table Storage)...");
         await using var azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { Location = Path.Combine(options.DataDirectory, "azurite") }, stopping.Token);
@@ -63,25 +71,30 @@ public static class LocalRun
         var startedIn = DateTime.Now - Process.GetCurrentProcess().StartTime;
         Console.WriteLine(Banner(baseUrl, options.DataDirectory, startedIn));
 
-        // SIGTERM reaches the app's lifetime; Ctrl-C reaches the token above. Either stops everything.
-        using var onSignal = stopping.Token.Register(() => app.Lifetime.StopApplication());
-        await app.WaitForShutdownAsync(CancellationToken.None);
-        Console.WriteLine("Stopping ModelGate, the Key Vault fake and Azurite...");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("Stopping ModelGate, the Key Vault fake and Azurite...");
+        }
+        await app.StopAsync(CancellationToken.None);
         return 0;
     }
 
-    private static string Banner(string baseUrl, string data, TimeSpan startedIn) => $"""
+    private static string Banner(string baseUrl, string data, TimeSpan startedIn) => $$"""
 
-        ModelGate is running at {baseUrl} (ready {startedIn.TotalSeconds:F1} s after start; data in {data})
-          Health:  curl -s {baseUrl}/api/health
-          OpenAPI: {baseUrl}/api/openapi.json
+        ModelGate is running at {{baseUrl}} (ready {{startedIn.TotalSeconds:F1}} s after start; data in {{data}})
+          Health:  curl -s {{baseUrl}}/api/health
+          OpenAPI: {{baseUrl}}/api/openapi.json
 
         Try it: mint a development token for an admin, create a model group, list the groups:
-          TOKEN=$(curl -s -X POST {baseUrl}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \
+          TOKEN=$(curl -s -X POST {{baseUrl}}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \
             -d '{"oid":"ada","name":"Ada Admin","roles":["ModelGate.Admin"]}')
-          curl -s -X POST {baseUrl}/api/model-groups -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+          curl -s -X POST {{baseUrl}}/api/model-groups -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
             -d '{"name":"fraud-models","description":"Card fraud scoring","access_mode":"public"}'
-          curl -s {baseUrl}/api/model-groups -H "Authorization: Bearer $TOKEN"
+          curl -s {{baseUrl}}/api/model-groups -H "Authorization: Bearer $TOKEN"
 
         Ctrl-C stops everything. Start again with --reset to begin empty.
         """;

@@ -1,3 +1,7 @@
-using ModelGate.DevHost;
+namespace ModelGate.DevHost;
 
-return await LocalRun.RunAsync(args);
+// A named entry point: a top-level Program would clash with the function app's Program in the tests.
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => LocalRun.RunAsync(args);
+}

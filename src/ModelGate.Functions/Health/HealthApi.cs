@@ -51,12 +51,13 @@ public static class HealthApi
             await probe(timeout.Token);
             return new Check("healthy", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, null);
         }
-        catch (Exception e) when (e is RequestFailedException or OperationCanceledException or HttpRequestException
-                                      or Azure.Identity.AuthenticationFailedException)
+        catch (Exception e) when (e is OperationCanceledException || Problems.ProblemResponses.IsDependencyFailure(e)
+                                  || e is RequestFailedException)
         {
             var detail = e switch
             {
                 RequestFailedException { Status: > 0 } r => $"HTTP {r.Status} {r.ErrorCode}".TrimEnd(),
+                AggregateException { InnerExceptions: [.., RequestFailedException { Status: > 0 } r] } => $"HTTP {r.Status} {r.ErrorCode}".TrimEnd(),
                 OperationCanceledException => "No answer within 5 s.",
                 _ => "Not reachable.",
             };

@@ -81,11 +81,21 @@ public static class ProblemResponses
         BadHttpRequestException bad => new ApiProblem(bad.StatusCode, "bad_request", "The request is not valid.",
             "The request could not be read."),
         // A store or vault that cannot answer must never turn into access or a half-done change: 503.
-        RequestFailedException { Status: 0 or 408 or 429 or >= 500 } => ApiProblem.DependencyUnavailable("Table Storage or Key Vault"),
-        AuthenticationFailedException or CredentialUnavailableException => ApiProblem.DependencyUnavailable("Azure identity"),
-        HttpRequestException or TimeoutException => ApiProblem.DependencyUnavailable("Table Storage or Key Vault"),
+        _ when IsDependencyFailure(exception) => ApiProblem.DependencyUnavailable("Table Storage or Key Vault"),
         _ => new ApiProblem(500, "internal_error", "Internal error.",
             "The request failed unexpectedly; the trace id identifies it in the logs."),
+    };
+
+    /// <summary>
+    /// A dependency that did not answer (transport failure, timeout, throttling, 5xx, no token). Azure.Core
+    /// reports exhausted retries as an AggregateException of the attempts' failures.
+    /// </summary>
+    internal static bool IsDependencyFailure(Exception exception) => exception switch
+    {
+        RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
+        AuthenticationFailedException or CredentialUnavailableException or HttpRequestException or TimeoutException => true,
+        AggregateException e => e.InnerExceptions.Count > 0 && e.InnerExceptions.All(IsDependencyFailure),
+        _ => false,
     };
 
     private sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler

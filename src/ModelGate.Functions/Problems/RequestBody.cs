@@ -66,7 +66,8 @@ public static class RequestBody
             {
                 var field = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
                 throw new ApiProblem(400, "invalid_field", "The request is not valid.",
-                    "A field has the wrong type.", new Dictionary<string, string[]> { [field] = ["Wrong type for this field."] });
+                    "A field has the wrong type or an unreadable value (such as broken Unicode).",
+                    new Dictionary<string, string[]> { [field] = ["Wrong type or unreadable value."] });
             }
         }
     }

@@ -8,9 +8,23 @@ public sealed class StartupGuardTests
     [Fact]
     public async Task DevelopmentIssuer_InAzure_RefusesToStart()
     {
-        await using var app = await Build(new() { ["WEBSITE_SITE_NAME"] = "modelgate-prod" });
+        // Only the issuer is left as a development shortcut, so its guard is the one that must fire.
+        await using var app = await Build(new()
+        {
+            ["WEBSITE_SITE_NAME"] = "modelgate-prod",
+            ["Azure:UseDevelopmentCredential"] = "false",
+            ["KeyVault:DevelopmentCertificateSha256"] = "",
+        });
         var error = Assert.ThrowsAny<Exception>(() => app.Server);
         Assert.Contains("DevelopmentIssuer", Flatten(error));
+    }
+
+    [Fact]
+    public async Task DevelopmentCredential_InAzure_RefusesToStart()
+    {
+        await using var app = await Build(new() { ["WEBSITE_SITE_NAME"] = "modelgate-prod", ["Identity:DevelopmentIssuer:Enabled"] = "false" });
+        var error = Assert.ThrowsAny<Exception>(() => app.Server);
+        Assert.Contains("UseDevelopmentCredential", Flatten(error));
     }
 
     [Fact]

@@ -8,11 +8,11 @@ public sealed record TestUser(string ObjectId, string Name, string[] Roles, stri
     public string TenantId { get; init; } = DevelopmentIssuer.DefaultTenantId;
     public string Id => TenantId + ":" + ObjectId;
 
-    public static TestUser Owner(string suffix = "") => new("owner" + suffix, "Olivia Owner", [Identity.Roles.FullAccess], ["team-a", "team-c"]);
-    public static TestUser Admin => new("admin", "Ada Admin", [Identity.Roles.Admin], []);
-    public static TestUser SuperAdmin => new("superadmin", "Sam Super", [Identity.Roles.SuperAdmin], []);
-    public static TestUser Sharer => new("sharer", "Shay Sharer", [Identity.Roles.FullAccess], ["team-a"]);
-    public static TestUser NonSharer => new("nonsharer", "Noah Other", [Identity.Roles.FullAccess], ["team-b"]);
-    public static TestUser Reader => new("reader", "Rita Reader", [Identity.Roles.ReadOnly], ["team-a"]);
+    public static TestUser Owner(string suffix = "") => new("owner" + suffix, "Olivia Owner", [ModelGate.Identity.Roles.FullAccess], ["team-a", "team-c"]);
+    public static TestUser Admin => new("admin", "Ada Admin", [ModelGate.Identity.Roles.Admin], []);
+    public static TestUser SuperAdmin => new("superadmin", "Sam Super", [ModelGate.Identity.Roles.SuperAdmin], []);
+    public static TestUser Sharer => new("sharer", "Shay Sharer", [ModelGate.Identity.Roles.FullAccess], ["team-a"]);
+    public static TestUser NonSharer => new("nonsharer", "Noah Other", [ModelGate.Identity.Roles.FullAccess], ["team-b"]);
+    public static TestUser Reader => new("reader", "Rita Reader", [ModelGate.Identity.Roles.ReadOnly], ["team-a"]);
     public static TestUser External => new("external", "Eve External", [], ["team-a"]);
 }
