@@ -34,10 +34,7 @@ public static class KeyVaultSetup
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value;
-            var clientOptions = new SecretClientOptions();
-            clientOptions.Retry.MaxRetries = 3;
-            clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-            clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+            var clientOptions = DependencyRetries.Apply(new SecretClientOptions());
             if (options.DevelopmentCertificateSha256 is { Length: > 0 } pinned)
             {
                 clientOptions.DisableChallengeResourceVerification = true;

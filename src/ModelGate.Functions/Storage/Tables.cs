@@ -1,5 +1,6 @@
 using Azure.Core;
 using Microsoft.Extensions.Options;
+using ModelGate.Hosting;
 
 namespace ModelGate.Storage;
 
@@ -35,10 +36,7 @@ public static class StorageSetup
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var clientOptions = new TableClientOptions();
-            clientOptions.Retry.MaxRetries = 3;
-            clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
-            clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+            var clientOptions = DependencyRetries.Apply(new TableClientOptions());
             return options.AccountKey is { Length: > 0 }
                 ? new TableServiceClient(options.TableServiceUri!, new TableSharedKeyCredential(options.AccountName ?? "devstoreaccount1", options.AccountKey), clientOptions)
                 : new TableServiceClient(options.TableServiceUri!, sp.GetRequiredService<TokenCredential>(), clientOptions);
