@@ -58,6 +58,8 @@ public static class LocalRun
             ["Azure:UseDevelopmentCredential"] = "true",
             ["Identity:DevelopmentIssuer:Enabled"] = "true",
             ["Identity:DevelopmentIssuer:SigningKeyPath"] = Path.Combine(options.DataDirectory, "dev-issuer-key.pem"),
+            ["Gateway:HostSuffix"] = "localhost",
+            ["Gateway:PublicBaseUrl"] = $"http://127.0.0.1:{options.Port}",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:ModelGate"] = "Information",
         });

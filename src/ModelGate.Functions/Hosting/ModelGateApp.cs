@@ -1,3 +1,5 @@
+using ModelGate.Deployments;
+using ModelGate.ExternalAccess;
 using ModelGate.Health;
 using ModelGate.Identity;
 using ModelGate.KeyVault;
@@ -25,8 +27,12 @@ public static class ModelGateApp
         services.AddTableStorage();
         services.AddKeyVault(builder.Configuration);
         builder.AddIdentity();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SettingsStore>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<DeploymentCatalog>();
+        services.AddSingleton<SignIns>();
+        services.AddSingleton<GroupResolver>();
         services.AddOpenApi();
         return builder;
     }
@@ -44,6 +50,8 @@ public static class ModelGateApp
         app.MapSettingsApi();
         app.MapModelGroupsApi();
         app.MapModelsApi();
+        app.MapDeploymentsApi();
+        app.MapMeApi();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }

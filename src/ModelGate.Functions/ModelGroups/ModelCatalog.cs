@@ -15,12 +15,12 @@ namespace ModelGate.ModelGroups;
 /// </summary>
 public sealed class ModelCatalog(Tables tables)
 {
-    private const string Partition = "catalog";
+    internal const string Partition = "catalog";
     private const string GroupPrefix = "group|";
     private const string NamePrefix = "name|";
-    private const string ModelPrefix = "model|";
+    internal const string ModelPrefix = "model|";
 
-    private TableClient Table => tables.ModelGroups;
+    private TableClient Table => tables.Catalog;
 
     public async Task<ModelGroup?> GetGroupAsync(string id, CancellationToken cancellationToken)
     {
@@ -187,7 +187,7 @@ public sealed class ModelCatalog(Tables tables)
         e.GetInt32("ModelCount") ?? 0,
         e.GetInt32("LatestVersion") ?? 0) { ETag = e.ETag };
 
-    private static TableEntity ToEntity(Model m) => new(Partition, ModelPrefix + m.Id)
+    internal static TableEntity ToEntity(Model m) => new(Partition, ModelPrefix + m.Id)
     {
         ["Name"] = m.Name,
         ["Description"] = m.Description,
@@ -197,6 +197,7 @@ public sealed class ModelCatalog(Tables tables)
         ["OwnerId"] = m.Owner.Id,
         ["OwnerName"] = m.Owner.Name,
         ["CreatedAt"] = m.CreatedAt,
+        ["DeploymentCount"] = m.DeploymentCount,
     };
 
     private static Model ToModel(TableEntity e) => new(
@@ -207,5 +208,6 @@ public sealed class ModelCatalog(Tables tables)
         e.GetInt32("Version") ?? 0,
         e.GetBoolean("Hidden") ?? false,
         new Owner(e.GetString("OwnerId") ?? "", e.GetString("OwnerName") ?? ""),
-        e.GetDateTimeOffset("CreatedAt") ?? default) { ETag = e.ETag };
+        e.GetDateTimeOffset("CreatedAt") ?? default,
+        e.GetInt32("DeploymentCount") ?? 0) { ETag = e.ETag };
 }

@@ -32,7 +32,8 @@ public sealed record Model(
     int Version,
     bool Hidden,
     Owner Owner,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    int DeploymentCount = 0)
 {
     public ETag ETag { get; init; }
 }

@@ -81,6 +81,8 @@ public static class ModelsApi
         await ETags.RetryOnConflictAsync(null, async () =>
         {
             var (model, group) = await FindAsync(id, user, catalog, settings, http.RequestAborted);
+            if (model.DeploymentCount > 0)
+                throw ApiProblem.Conflict("model_deployed", $"{model.DeploymentCount} deployment(s) use this model; delete them first.");
             await catalog.DeleteModelAsync(group, model, http.RequestAborted);
             return true;
         });

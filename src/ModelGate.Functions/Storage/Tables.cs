@@ -7,25 +7,38 @@ namespace ModelGate.Storage;
 /// <summary>The app's tables. <see cref="Names"/> is the single list the Bicep template is checked against.</summary>
 public sealed class Tables
 {
-    public const string ModelGroupsName = "ModelGroups";
+    public const string CatalogName = "Catalog";
     public const string SettingsName = "Settings";
+    public const string UsersName = "Users";
+    public const string ApiKeysName = "ApiKeys";
 
-    public static readonly IReadOnlyList<string> Names = [ModelGroupsName, SettingsName];
+    public static readonly IReadOnlyList<string> Names = [CatalogName, SettingsName, UsersName, ApiKeysName];
 
     public Tables(TableServiceClient service, IOptions<StorageOptions> options)
     {
         var prefix = options.Value.TablePrefix;
-        ModelGroups = service.GetTableClient(prefix + ModelGroupsName);
+        Catalog = service.GetTableClient(prefix + CatalogName);
         Settings = service.GetTableClient(prefix + SettingsName);
+        Users = service.GetTableClient(prefix + UsersName);
+        ApiKeys = service.GetTableClient(prefix + ApiKeysName);
     }
 
-    /// <summary>Model groups, their name reservations and their models: one partition, so each change is one batch.</summary>
-    public TableClient ModelGroups { get; }
+    /// <summary>
+    /// Model groups, name reservations, models, deployments and their grants: one partition, so each change
+    /// that spans rows (register a model and count it, deploy a model and count it) is one atomic batch.
+    /// </summary>
+    public TableClient Catalog { get; }
 
     /// <summary>Gateway settings that admins change at run time.</summary>
     public TableClient Settings { get; }
 
-    public IEnumerable<TableClient> All => [ModelGroups, Settings];
+    /// <summary>Sign-in records: one row per user (tenant, object id) with groups, roles and last sign-in.</summary>
+    public TableClient Users { get; }
+
+    /// <summary>API key records (never the key, never its HMAC: that lives in Key Vault).</summary>
+    public TableClient ApiKeys { get; }
+
+    public IEnumerable<TableClient> All => [Catalog, Settings, Users, ApiKeys];
 }
 
 public static class StorageSetup

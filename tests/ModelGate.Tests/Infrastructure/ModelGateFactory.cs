@@ -30,6 +30,8 @@ public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVau
             ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
             ["Azure:UseDevelopmentCredential"] = "true",
             ["Identity:DevelopmentIssuer:Enabled"] = "true",
+            ["Gateway:HostSuffix"] = "models.test",
+            ["Gateway:PublicBaseUrl"] = "http://gateway.test",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         // UseSetting lands in host configuration, which the app reads before its own sources.
