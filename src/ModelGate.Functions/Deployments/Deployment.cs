@@ -21,6 +21,26 @@ public sealed record Deployment(
     DateTimeOffset UpdatedAt)
 {
     public ETag ETag { get; init; }
+
+    /// <summary>Calls per minute allowed per API key on this deployment; null = no limit.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Calls per calendar month (UTC) allowed per user on this deployment; null = no quota.</summary>
+    public long? MonthlyCallQuotaPerUser { get; init; }
+
+    /// <summary>How the gateway authenticates to the upstream; the caller's key is never forwarded.</summary>
+    public UpstreamAuth UpstreamAuth { get; init; } = UpstreamAuth.None;
+}
+
+public enum UpstreamAuthType { None, Header, ManagedIdentity }
+
+/// <summary>
+/// The upstream's own credentials: a header whose value is a Key Vault secret (e.g. an OpenAI-style
+/// api-key), or a managed-identity bearer token for a scope (Azure OpenAI: https://cognitiveservices.azure.com/.default).
+/// </summary>
+public sealed record UpstreamAuth(UpstreamAuthType Type, string? HeaderName = null, string? SecretName = null, string? Scope = null)
+{
+    public static readonly UpstreamAuth None = new(UpstreamAuthType.None);
 }
 
 /// <summary>The Entra ID groups granted to invoke one deployment, stored exactly as given (ordinal matching).</summary>

@@ -132,6 +132,12 @@ public sealed class DeploymentCatalog(Tables tables)
         ["CreatedByName"] = d.CreatedBy.Name,
         ["CreatedAt"] = d.CreatedAt,
         ["UpdatedAt"] = d.UpdatedAt,
+        ["RequestsPerMinute"] = d.RequestsPerMinute,
+        ["MonthlyCallQuotaPerUser"] = d.MonthlyCallQuotaPerUser,
+        ["UpstreamAuthType"] = d.UpstreamAuth.Type.ToString(),
+        ["UpstreamAuthHeader"] = d.UpstreamAuth.HeaderName,
+        ["UpstreamAuthSecret"] = d.UpstreamAuth.SecretName,
+        ["UpstreamAuthScope"] = d.UpstreamAuth.Scope,
     };
 
     private static Deployment ToDeployment(TableEntity e) => new(
@@ -145,5 +151,12 @@ public sealed class DeploymentCatalog(Tables tables)
         decimal.Parse(e.GetString("PricePerCall") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
         new Owner(e.GetString("CreatedById") ?? "", e.GetString("CreatedByName") ?? ""),
         e.GetDateTimeOffset("CreatedAt") ?? default,
-        e.GetDateTimeOffset("UpdatedAt") ?? default) { ETag = e.ETag };
+        e.GetDateTimeOffset("UpdatedAt") ?? default)
+    {
+        ETag = e.ETag,
+        RequestsPerMinute = e.GetInt32("RequestsPerMinute"),
+        MonthlyCallQuotaPerUser = e.GetInt64("MonthlyCallQuotaPerUser"),
+        UpstreamAuth = new UpstreamAuth(Enum.Parse<UpstreamAuthType>(e.GetString("UpstreamAuthType") ?? nameof(UpstreamAuthType.None)),
+            e.GetString("UpstreamAuthHeader"), e.GetString("UpstreamAuthSecret"), e.GetString("UpstreamAuthScope")),
+    };
 }

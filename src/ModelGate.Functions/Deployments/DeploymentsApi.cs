@@ -11,19 +11,33 @@ namespace ModelGate.Deployments;
 /// <summary>/api/deployments: deployments of models, and the external groups granted to invoke them.</summary>
 public static class DeploymentsApi
 {
-    public sealed record CreateDeploymentRequest(string? Name, string? ModelId, string? Kind, string? UpstreamUrl,
-        string? Description, decimal? PricePerCall);
+    public sealed record UpstreamAuthBody(string? Type, string? HeaderName, string? SecretName, string? Scope);
 
-    public sealed record UpdateDeploymentRequest(string? Kind, string? UpstreamUrl, string? Description, decimal? PricePerCall);
+    public sealed record CreateDeploymentRequest(string? Name, string? ModelId, string? Kind, string? UpstreamUrl,
+        string? Description, decimal? PricePerCall, int? RequestsPerMinute, long? MonthlyCallQuotaPerUser, UpstreamAuthBody? UpstreamAuth);
+
+    /// <summary>Limits: 0 removes a limit (null leaves it as it is).</summary>
+    public sealed record UpdateDeploymentRequest(string? Kind, string? UpstreamUrl, string? Description, decimal? PricePerCall,
+        int? RequestsPerMinute, long? MonthlyCallQuotaPerUser, UpstreamAuthBody? UpstreamAuth);
+
+    public sealed record UpstreamAuthResponse(string Type, string? HeaderName, string? SecretName, string? Scope);
 
     public sealed record DeploymentResponse(string Name, string ModelId, string ModelGroupId, DeploymentKind Kind, string UpstreamUrl,
-        string? Description, decimal PricePerCall, string Host, string Uri, OwnerResponse CreatedBy, DateTimeOffset CreatedAt,
-        DateTimeOffset UpdatedAt)
+        string? Description, decimal PricePerCall, int? RequestsPerMinute, long? MonthlyCallQuotaPerUser, UpstreamAuthResponse UpstreamAuth,
+        string Host, string Uri, OwnerResponse CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
     {
         public static DeploymentResponse From(Deployment d, GatewayOptions gateway) => new(d.Name, d.ModelId, d.ModelGroupId, d.Kind,
-            d.UpstreamUrl.AbsoluteUri, d.Description, d.PricePerCall, gateway.HostFor(d.Name), gateway.UriFor(d.Name),
-            new OwnerResponse(d.CreatedBy.Id, d.CreatedBy.Name), d.CreatedAt, d.UpdatedAt);
+            d.UpstreamUrl.AbsoluteUri, d.Description, d.PricePerCall, d.RequestsPerMinute, d.MonthlyCallQuotaPerUser,
+            new UpstreamAuthResponse(AuthTypeName(d.UpstreamAuth.Type), d.UpstreamAuth.HeaderName, d.UpstreamAuth.SecretName, d.UpstreamAuth.Scope),
+            gateway.HostFor(d.Name), gateway.UriFor(d.Name), new OwnerResponse(d.CreatedBy.Id, d.CreatedBy.Name), d.CreatedAt, d.UpdatedAt);
     }
+
+    private static string AuthTypeName(UpstreamAuthType type) => type switch
+    {
+        UpstreamAuthType.Header => "header",
+        UpstreamAuthType.ManagedIdentity => "managed_identity",
+        _ => "none",
+    };
 
     public sealed record ReplaceGrantsRequest(string?[]? Groups);
 
@@ -60,6 +74,8 @@ public static class DeploymentsApi
         var upstream = ParseUpstream(validation, body.UpstreamUrl, required: true);
         var description = validation.FreeText("description", body.Description);
         var price = ParsePrice(validation, body.PricePerCall);
+        var limits = ParseLimits(validation, body.RequestsPerMinute, body.MonthlyCallQuotaPerUser);
+        var auth = ParseUpstreamAuth(validation, body.UpstreamAuth);
         validation.ThrowIfAny();
 
         var (current, _) = await settings.GetAsync(http.RequestAborted);
@@ -72,7 +88,12 @@ public static class DeploymentsApi
             RequireManager(group, user, current);
             var now = DateTimeOffset.UtcNow;
             return await deployments.CreateAsync(model, new Deployment(body.Name!, model.Id, group.Id, model.Hidden, kind!.Value, upstream!,
-                description, price ?? 0m, new Owner(user.Id, user.Name), now, now), http.RequestAborted);
+                description, price ?? 0m, new Owner(user.Id, user.Name), now, now)
+            {
+                RequestsPerMinute = NullIfZero(limits.RequestsPerMinute),
+                MonthlyCallQuotaPerUser = NullIfZero(limits.MonthlyQuota),
+                UpstreamAuth = auth ?? UpstreamAuth.None,
+            }, http.RequestAborted);
         });
         ETags.Set(http.Response, created.ETag);
         return Results.Json(DeploymentResponse.From(created, gateway.Value), ApiJson.Options, statusCode: 201);
@@ -117,6 +138,8 @@ public static class DeploymentsApi
         var upstream = ParseUpstream(validation, body.UpstreamUrl, required: false);
         var description = validation.FreeText("description", body.Description);
         var price = ParsePrice(validation, body.PricePerCall);
+        var limits = ParseLimits(validation, body.RequestsPerMinute, body.MonthlyCallQuotaPerUser);
+        var auth = ParseUpstreamAuth(validation, body.UpstreamAuth);
         validation.ThrowIfAny();
 
         var ifMatch = ETags.IfMatch(http.Request);
@@ -131,6 +154,9 @@ public static class DeploymentsApi
                 UpstreamUrl = upstream ?? deployment.UpstreamUrl,
                 Description = description ?? deployment.Description,
                 PricePerCall = price ?? deployment.PricePerCall,
+                RequestsPerMinute = limits.RequestsPerMinute is null ? deployment.RequestsPerMinute : NullIfZero(limits.RequestsPerMinute),
+                MonthlyCallQuotaPerUser = limits.MonthlyQuota is null ? deployment.MonthlyCallQuotaPerUser : NullIfZero(limits.MonthlyQuota),
+                UpstreamAuth = auth ?? deployment.UpstreamAuth,
                 UpdatedAt = DateTimeOffset.UtcNow,
             };
             return await deployments.ReplaceAsync(changed, ifMatch ?? deployment.ETag, http.RequestAborted);
@@ -272,6 +298,43 @@ public static class DeploymentsApi
             return null;
         }
         return uri;
+    }
+
+    private static int? NullIfZero(int? value) => value is 0 ? null : value;
+    private static long? NullIfZero(long? value) => value is 0 ? null : value;
+
+    private static (int? RequestsPerMinute, long? MonthlyQuota) ParseLimits(Validation validation, int? rpm, long? quota)
+    {
+        if (rpm is < 0 or > 1_000_000) validation.Add("requests_per_minute", "0 (no limit) to 1,000,000.");
+        if (quota is < 0 or > 1_000_000_000_000) validation.Add("monthly_call_quota_per_user", "0 (no quota) to 10^12.");
+        return (rpm, quota);
+    }
+
+    /// <summary>Upstream credentials are referenced, never stored here: a header's value is a Key Vault secret's name.</summary>
+    private static UpstreamAuth? ParseUpstreamAuth(Validation validation, UpstreamAuthBody? body)
+    {
+        if (body is null) return null;
+        switch (body.Type)
+        {
+            case "none" when body.HeaderName is null && body.SecretName is null && body.Scope is null:
+                return UpstreamAuth.None;
+            case "header":
+                var headerOk = body.HeaderName is { Length: > 0 and <= 100 } h && h.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                    && !h.Equals("Host", StringComparison.OrdinalIgnoreCase);
+                var secretOk = body.SecretName is { Length: > 0 and <= 127 } n && n.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+                if (!headerOk) validation.Add("upstream_auth.header_name", "A header name: letters, digits and '-'.");
+                if (!secretOk) validation.Add("upstream_auth.secret_name", "A Key Vault secret name: 1..127 of letters, digits and '-'.");
+                if (body.Scope is not null) validation.Add("upstream_auth.scope", "Only for managed_identity.");
+                return headerOk && secretOk ? new UpstreamAuth(UpstreamAuthType.Header, body.HeaderName, body.SecretName) : null;
+            case "managed_identity":
+                var scopeOk = body.Scope is { Length: > 0 and <= 300 } s && Uri.TryCreate(s, UriKind.Absolute, out _);
+                if (!scopeOk) validation.Add("upstream_auth.scope", "An absolute scope such as https://cognitiveservices.azure.com/.default.");
+                if (body.HeaderName is not null || body.SecretName is not null) validation.Add("upstream_auth", "Only scope goes with managed_identity.");
+                return scopeOk ? new UpstreamAuth(UpstreamAuthType.ManagedIdentity, Scope: body.Scope) : null;
+            default:
+                validation.Add("upstream_auth.type", "One of none, header, managed_identity (with only its own fields).");
+                return null;
+        }
     }
 
     private static decimal? ParsePrice(Validation validation, decimal? price)

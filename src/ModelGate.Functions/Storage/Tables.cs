@@ -11,8 +11,10 @@ public sealed class Tables
     public const string SettingsName = "Settings";
     public const string UsersName = "Users";
     public const string ApiKeysName = "ApiKeys";
+    public const string UsageName = "Usage";
+    public const string QuotasName = "Quotas";
 
-    public static readonly IReadOnlyList<string> Names = [CatalogName, SettingsName, UsersName, ApiKeysName];
+    public static readonly IReadOnlyList<string> Names = [CatalogName, SettingsName, UsersName, ApiKeysName, UsageName, QuotasName];
 
     public Tables(TableServiceClient service, IOptions<StorageOptions> options)
     {
@@ -21,6 +23,8 @@ public sealed class Tables
         Settings = service.GetTableClient(prefix + SettingsName);
         Users = service.GetTableClient(prefix + UsersName);
         ApiKeys = service.GetTableClient(prefix + ApiKeysName);
+        Usage = service.GetTableClient(prefix + UsageName);
+        Quotas = service.GetTableClient(prefix + QuotasName);
     }
 
     /// <summary>
@@ -38,7 +42,13 @@ public sealed class Tables
     /// <summary>API key records (never the key, never its HMAC: that lives in Key Vault).</summary>
     public TableClient ApiKeys { get; }
 
-    public IEnumerable<TableClient> All => [Catalog, Settings, Users, ApiKeys];
+    /// <summary>Metered calls: per day and deployment, one row per key and instance (instances never write each other's rows).</summary>
+    public TableClient Usage { get; }
+
+    /// <summary>Monthly call quotas: calls used per user and deployment, leased to instances in blocks.</summary>
+    public TableClient Quotas { get; }
+
+    public IEnumerable<TableClient> All => [Catalog, Settings, Users, ApiKeys, Usage, Quotas];
 }
 
 public static class StorageSetup
