@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ModelGate.DevHost.Azurite;
+using ModelGate.DevHost.DemoModel;
+using ModelGate.Identity;
 using ModelGate.DevHost.KeyVault;
 using ModelGate.Hosting;
 
@@ -41,6 +43,7 @@ public static class LocalRun
         Console.WriteLine("Starting Azurite (Table Storage)...");
         await using var azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { Location = Path.Combine(options.DataDirectory, "azurite") }, stopping.Token);
         await using var keyVault = await KeyVaultFake.StartAsync(new KeyVaultFakeOptions { StatePath = Path.Combine(options.DataDirectory, "keyvault.json") }, stopping.Token);
+        await using var demoModel = await DemoModelServer.StartAsync(cancellationToken: stopping.Token);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -70,6 +73,7 @@ public static class LocalRun
         await app.StartAsync(stopping.Token);
 
         var baseUrl = $"http://127.0.0.1:{options.Port}";
+        await DemoCatalog.EnsureAsync(new Uri(baseUrl), app.Services.GetRequiredService<DevelopmentIssuer>(), demoModel.BaseUri, stopping.Token);
         var startedIn = DateTime.Now - Process.GetCurrentProcess().StartTime;
         Console.WriteLine(Banner(baseUrl, options.DataDirectory, startedIn));
 
@@ -90,13 +94,24 @@ public static class LocalRun
         ModelGate is running at {{baseUrl}} (ready {{startedIn.TotalSeconds:F1}} s after start; data in {{data}})
           Health:  curl -s {{baseUrl}}/api/health
           OpenAPI: {{baseUrl}}/api/openapi.json
+          Demo deployments: {{DemoCatalog.ChatDeployment}} (chat) and {{DemoCatalog.PredictDeployment}} (predict), granted to the group "{{DemoCatalog.ExternalGroup}}"
 
-        Try it: mint a development token for an admin, create a model group, list the groups:
+        As an admin: mint a development token, create a model group, list the groups:
           TOKEN=$(curl -s -X POST {{baseUrl}}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \
             -d '{"oid":"ada","name":"Ada Admin","roles":["ModelGate.Admin"]}')
           curl -s -X POST {{baseUrl}}/api/model-groups -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
             -d '{"name":"fraud-models","description":"Card fraud scoring","access_mode":"public"}'
           curl -s {{baseUrl}}/api/model-groups -H "Authorization: Bearer $TOKEN"
+
+        As an external user in "{{DemoCatalog.ExternalGroup}}": sign in, see your deployment cards, create a key, call the model:
+          USER_TOKEN=$(curl -s -X POST {{baseUrl}}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \
+            -d '{"oid":"erin","name":"Erin External","groups":["{{DemoCatalog.ExternalGroup}}"]}')
+          curl -s -X POST {{baseUrl}}/api/me/login -H "Authorization: Bearer $USER_TOKEN"
+          curl -s {{baseUrl}}/api/me/deployments -H "Authorization: Bearer $USER_TOKEN"
+          export MODELGATE_API_KEY=$(curl -s -X POST {{baseUrl}}/api/me/api-keys -H "Authorization: Bearer $USER_TOKEN" \
+            -H 'Content-Type: application/json' -d '{"name":"laptop"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+          curl -sS {{baseUrl}}/deployments/{{DemoCatalog.ChatDeployment}}/v1/chat/completions -H "Authorization: ApiKey $MODELGATE_API_KEY" \
+            -H 'Content-Type: application/json' -d '{"model":"{{DemoCatalog.ChatDeployment}}","messages":[{"role":"user","content":"Hello!"}]}'
 
         Ctrl-C stops everything. Start again with --reset to begin empty.
         """;

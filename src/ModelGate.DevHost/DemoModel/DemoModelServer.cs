@@ -33,6 +33,11 @@ public sealed class DemoModelServer : IAsyncDisposable
 
     public string? LastRequestPath { get; private set; }
 
+    private int cancelledRequests;
+
+    /// <summary>Requests to /slow whose caller went away before the answer: proof that a client abort reaches the upstream.</summary>
+    public int CancelledRequests => Volatile.Read(ref cancelledRequests);
+
     public static async Task<DemoModelServer> StartAsync(int port = 0, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -51,7 +56,15 @@ public sealed class DemoModelServer : IAsyncDisposable
         app.MapPost("/predict", Predict);
         app.MapGet("/slow", async (int? ms, CancellationToken ct) =>
         {
-            await Task.Delay(ms ?? 5000, ct);
+            try
+            {
+                await Task.Delay(ms ?? 5000, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref server!.cancelledRequests);
+                throw;
+            }
             return Results.Text("slow");
         });
         app.MapGet("/health", () => Results.Text("ok"));

@@ -161,6 +161,7 @@ public static class DeploymentsApi
             };
             return await deployments.ReplaceAsync(changed, ifMatch ?? deployment.ETag, http.RequestAborted);
         });
+        http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
         ETags.Set(http.Response, updated.ETag);
         return Results.Json(DeploymentResponse.From(updated, gateway.Value), ApiJson.Options);
     }
@@ -180,6 +181,7 @@ public static class DeploymentsApi
             await deployments.DeleteAsync(model, deployment, ifMatch ?? deployment.ETag, http.RequestAborted);
             return true;
         });
+        http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
         return Results.NoContent();
     }
 
@@ -213,6 +215,7 @@ public static class DeploymentsApi
             var existing = await deployments.GetGrantsAsync(name, http.RequestAborted);
             return await deployments.ReplaceGrantsAsync(existing with { Groups = groups! }, ifMatch ?? existing.ETag, http.RequestAborted);
         });
+        http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
         return GrantsResult(http, grants);
     }
 
@@ -242,6 +245,7 @@ public static class DeploymentsApi
                 throw ApiProblem.Validation("add", $"A deployment can grant at most {MaxGrantedGroups} groups.");
             return await deployments.ReplaceGrantsAsync(existing with { Groups = groups }, ifMatch ?? existing.ETag, http.RequestAborted);
         });
+        http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
         return GrantsResult(http, grants);
     }
 

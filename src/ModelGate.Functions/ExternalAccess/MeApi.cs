@@ -28,11 +28,13 @@ public static class MeApi
     }
 
     /// <summary>Records a sign-in: name, groups and roles as the token states them, and the time.</summary>
-    public static async Task<IResult> Login(HttpContext http, CurrentUser user, SignIns signIns, SettingsStore settings, GroupResolver groups)
+    public static async Task<IResult> Login(HttpContext http, CurrentUser user, SignIns signIns, SettingsStore settings, GroupResolver groups,
+        Invoke.InvokeCatalog invokeCatalog)
     {
         var signIn = new SignIn(user.TenantId, user.ObjectId, user.Name, await groups.GroupsOfAsync(user, http.RequestAborted),
             user.Roles.Order(StringComparer.Ordinal).ToArray(), DateTimeOffset.UtcNow, user.GroupsOverage ? "graph" : "token");
         await signIns.SaveAsync(signIn, http.RequestAborted);
+        invokeCatalog.ForgetSignIn(signIn.UserId);
         var (current, _) = await settings.GetAsync(http.RequestAborted);
         return Results.Json(Describe(signIn, current), ApiJson.Options);
     }

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelGate.Deployments;
 using ModelGate.ExternalAccess;
 using ModelGate.Health;
 using ModelGate.Identity;
+using ModelGate.Invoke;
 using ModelGate.KeyVault;
 using ModelGate.ModelGroups;
 using ModelGate.Problems;
@@ -33,6 +35,12 @@ public static class ModelGateApp
         services.AddSingleton<DeploymentCatalog>();
         services.AddSingleton<SignIns>();
         services.AddSingleton<GroupResolver>();
+        services.AddOptions<InvokeOptions>().BindConfiguration(InvokeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Forwarder>();
+        services.AddSingleton<InvokeRouter>();
+        services.AddSingleton<InvokeCatalog>();
+        services.AddSingleton<InvokeProxy>();
         services.AddOpenApi();
         return builder;
     }
@@ -40,6 +48,16 @@ public static class ModelGateApp
     public static WebApplication MapModelGate(this WebApplication app)
     {
         app.UseProblemResponses();
+        // Model calls branch off before authentication: they carry API keys, not Entra tokens.
+        var router = app.Services.GetRequiredService<InvokeRouter>();
+        var proxy = app.Services.GetRequiredService<InvokeProxy>();
+        app.Use((context, next) =>
+        {
+            if (!router.IsInvocation(context)) return next(context);
+            // An upstream's own 404 or 500 passes through as it is, without our problem body on top.
+            context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+            return proxy.InvokeAsync(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -30,7 +30,7 @@ public static class SettingsApi
         return Results.Json(SettingsResponse.From(settings), ApiJson.Options);
     }
 
-    public static async Task<IResult> Put(HttpContext http, CurrentUser user, SettingsStore store)
+    public static async Task<IResult> Put(HttpContext http, CurrentUser user, SettingsStore store, Invoke.InvokeCatalog invokeCatalog)
     {
         user.RequireAdmin();
         var body = await RequestBody.ReadAsync<SettingsBody>(http);
@@ -44,6 +44,7 @@ public static class SettingsApi
 
         var settings = new GatewaySettings(body.ModelAccessControlEnabled!.Value, body.RequireExternalUserLoginAfterHours!.Value);
         var etag = await store.SaveAsync(settings, ETags.IfMatch(http.Request), http.RequestAborted);
+        invokeCatalog.ForgetAll();
         ETags.Set(http.Response, etag);
         return Results.Json(SettingsResponse.From(settings), ApiJson.Options);
     }
