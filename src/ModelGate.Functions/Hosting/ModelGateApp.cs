@@ -1,3 +1,4 @@
+using ModelGate.Directory;
 using ModelGate.Health;
 using ModelGate.Identity;
 using ModelGate.KeyVault;
@@ -24,6 +25,7 @@ public static class ModelGateApp
         services.AddAzureCredential(builder.Configuration);
         services.AddTableStorage();
         services.AddKeyVault(builder.Configuration);
+        services.AddGraph(builder.Configuration);
         builder.AddIdentity();
         services.AddSingleton<SettingsStore>();
         services.AddSingleton<ModelCatalog>();
