@@ -3,14 +3,16 @@ using System.Runtime.InteropServices;
 using ModelGate.DevHost.Azurite;
 using ModelGate.DevHost.DemoModel;
 using ModelGate.Identity;
+using ModelGate.DevHost.Graph;
 using ModelGate.DevHost.KeyVault;
 using ModelGate.Hosting;
 
 namespace ModelGate.DevHost;
 
 /// <summary>
-/// Runs ModelGate on this machine with everything it needs: Azurite (Table Storage), the Key Vault fake and
-/// the app with the development token issuer. State lives in the data folder and survives restarts.
+/// Runs ModelGate on this machine with everything it needs: Azurite (Table Storage), the Key Vault fake, the
+/// Graph fake serving the directory file, and the app with the development token issuer. State lives in the data
+/// folder and survives restarts.
 /// Ctrl-C or SIGTERM stops every part; Azurite also exits by itself if this process dies.
 /// </summary>
 public static class LocalRun
@@ -23,12 +25,12 @@ public static class LocalRun
             Console.Error.WriteLine(error);
             return 2;
         }
-        if (options.Reset && Directory.Exists(options.DataDirectory))
+        if (options.Reset && System.IO.Directory.Exists(options.DataDirectory))
         {
-            Directory.Delete(options.DataDirectory, recursive: true);
+            System.IO.Directory.Delete(options.DataDirectory, recursive: true);
             Console.WriteLine($"Reset: removed {options.DataDirectory}");
         }
-        Directory.CreateDirectory(options.DataDirectory);
+        System.IO.Directory.CreateDirectory(options.DataDirectory);
 
         // Ctrl-C and SIGTERM both end in the same orderly stop: the app, then the fakes, then Azurite.
         using var stopping = new CancellationTokenSource();
@@ -44,6 +46,15 @@ public static class LocalRun
         await using var azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { Location = Path.Combine(options.DataDirectory, "azurite") }, stopping.Token);
         await using var keyVault = await KeyVaultFake.StartAsync(new KeyVaultFakeOptions { StatePath = Path.Combine(options.DataDirectory, "keyvault.json") }, stopping.Token);
         await using var demoModel = await DemoModelServer.StartAsync(cancellationToken: stopping.Token);
+        var directoryFile = Path.Combine(options.DataDirectory, "directory.json");
+        if (!File.Exists(directoryFile))
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "Graph", "directory.sample.json"), directoryFile);
+        await using var graph = await GraphFake.StartAsync(new GraphFakeOptions
+        {
+            SeedPath = directoryFile,
+            NotificationDelay = TimeSpan.FromSeconds(1),
+            Log = Console.WriteLine,
+        }, stopping.Token);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -58,6 +69,7 @@ public static class LocalRun
             ["Storage:CreateTables"] = "true",
             ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
             ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
+            ["Graph:BaseUrl"] = graph.BaseUrl,
             ["Azure:UseDevelopmentCredential"] = "true",
             ["Identity:DevelopmentIssuer:Enabled"] = "true",
             ["Identity:DevelopmentIssuer:SigningKeyPath"] = Path.Combine(options.DataDirectory, "dev-issuer-key.pem"),
@@ -75,7 +87,7 @@ public static class LocalRun
         var baseUrl = $"http://127.0.0.1:{options.Port}";
         await DemoCatalog.EnsureAsync(new Uri(baseUrl), app.Services.GetRequiredService<DevelopmentIssuer>(), demoModel.BaseUri, stopping.Token);
         var startedIn = DateTime.Now - Process.GetCurrentProcess().StartTime;
-        Console.WriteLine(Banner(baseUrl, options.DataDirectory, startedIn));
+        Console.WriteLine(Banner(baseUrl, options.DataDirectory, directoryFile, graph.BaseUrl, startedIn));
 
         try
         {
@@ -83,18 +95,20 @@ public static class LocalRun
         }
         catch (OperationCanceledException)
         {
-            Console.WriteLine("Stopping ModelGate, the Key Vault fake and Azurite...");
+            Console.WriteLine("Stopping ModelGate, the Graph and Key Vault fakes and Azurite...");
         }
         await app.StopAsync(CancellationToken.None);
         return 0;
     }
 
-    private static string Banner(string baseUrl, string data, TimeSpan startedIn) => $$"""
+    private static string Banner(string baseUrl, string data, string directoryFile, string graphUrl, TimeSpan startedIn) => $$"""
 
         ModelGate is running at {{baseUrl}} (ready {{startedIn.TotalSeconds:F1}} s after start; data in {{data}})
-          Health:  curl -s {{baseUrl}}/api/health
-          OpenAPI: {{baseUrl}}/api/openapi.json
-          Demo deployments: {{DemoCatalog.ChatDeployment}} (chat) and {{DemoCatalog.PredictDeployment}} (predict), granted to the group "{{DemoCatalog.ExternalGroup}}"
+          Health:    curl -s {{baseUrl}}/api/health
+          OpenAPI:   {{baseUrl}}/api/openapi.json
+          Directory: edit {{directoryFile}} (users, groups, members); each save reaches the Graph fake within a second
+          Graph:     {{graphUrl}} (the fake; any bearer token), e.g. curl -s -H 'Authorization: Bearer x' {{graphUrl}}/users/erin/transitiveMemberOf
+          Demo:      deployments {{DemoCatalog.ChatDeployment}} (chat) and {{DemoCatalog.PredictDeployment}} (predict), granted to the group "{{DemoCatalog.ExternalGroup}}"
 
         As an admin: mint a development token, create a model group, list the groups:
           TOKEN=$(curl -s -X POST {{baseUrl}}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \

@@ -25,7 +25,7 @@ internal static class AzuriteInstallation
         try
         {
             string lockFolder = Path.Combine(root, ".modelgate");
-            Directory.CreateDirectory(lockFolder);
+            System.IO.Directory.CreateDirectory(lockFolder);
             using FileStream installLock = await AcquireAsync(Path.Combine(lockFolder, "npm-install.lock"), cancellationToken).ConfigureAwait(false);
 
             // Another process may have finished the install while this one waited.

@@ -68,7 +68,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (options.Location is not null)
         {
             location = Path.GetFullPath(options.Location);
-            Directory.CreateDirectory(location);
+            System.IO.Directory.CreateDirectory(location);
         }
 
         // A port picked here may be taken by someone else before Azurite binds it; then pick another.

@@ -15,7 +15,7 @@ public static class RepoPaths
 
     private static string FindRoot()
     {
-        string[] starts = [AppContext.BaseDirectory, Directory.GetCurrentDirectory()];
+        string[] starts = [AppContext.BaseDirectory, System.IO.Directory.GetCurrentDirectory()];
         foreach (string start in starts)
         {
             for (DirectoryInfo? folder = new(start); folder is not null; folder = folder.Parent)
@@ -28,7 +28,7 @@ public static class RepoPaths
         }
 
         throw new InvalidOperationException(
-            $"No folder holding {Marker} was found above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}. " +
+            $"No folder holding {Marker} was found above {AppContext.BaseDirectory} or {System.IO.Directory.GetCurrentDirectory()}. " +
             "Run from inside the ModelGate repository.");
     }
 }

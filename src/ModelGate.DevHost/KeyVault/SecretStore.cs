@@ -272,7 +272,7 @@ internal sealed class SecretStore
             new SecretStateFile(SecretStateFile.CurrentFormat, [.. _secrets.Values]),
             FileJson);
 
-        Directory.CreateDirectory(Path.GetDirectoryName(_statePath)!);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_statePath)!);
         var temporary = _statePath + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelGate.Deployments;
+using ModelGate.Directory;
 using ModelGate.ExternalAccess;
 using ModelGate.Health;
 using ModelGate.Identity;
@@ -28,6 +29,7 @@ public static class ModelGateApp
         services.AddAzureCredential(builder.Configuration);
         services.AddTableStorage();
         services.AddKeyVault(builder.Configuration);
+        services.AddGraph(builder.Configuration);
         builder.AddIdentity();
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SettingsStore>();

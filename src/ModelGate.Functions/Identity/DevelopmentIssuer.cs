@@ -36,7 +36,7 @@ public sealed class DevelopmentIssuer
             rsa.ImportFromPem(File.ReadAllText(path));
             return Key(rsa);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temp = path + ".tmp";
         File.WriteAllText(temp, rsa.ExportPkcs8PrivateKeyPem());
         File.Move(temp, path, overwrite: true);

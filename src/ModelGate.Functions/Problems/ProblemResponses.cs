@@ -3,6 +3,7 @@ using Azure;
 using Azure.Identity;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Kiota.Abstractions;
 
 namespace ModelGate.Problems;
 
@@ -80,19 +81,22 @@ public static class ProblemResponses
             "Request body too large.", "The request body is larger than the configured limit."),
         BadHttpRequestException bad => new ApiProblem(bad.StatusCode, "bad_request", "The request is not valid.",
             "The request could not be read."),
-        // A store or vault that cannot answer must never turn into access or a half-done change: 503.
-        _ when IsDependencyFailure(exception) => ApiProblem.DependencyUnavailable("Table Storage or Key Vault"),
+        // A store, vault or directory that cannot answer must never turn into access or a half-done change: 503.
+        _ when IsDependencyFailure(exception) => ApiProblem.DependencyUnavailable(
+            exception is ApiException or AggregateException { InnerException: ApiException } ? "Microsoft Graph" : "Table Storage or Key Vault"),
         _ => new ApiProblem(500, "internal_error", "Internal error.",
             "The request failed unexpectedly; the trace id identifies it in the logs."),
     };
 
     /// <summary>
     /// A dependency that did not answer (transport failure, timeout, throttling, 5xx, no token). Azure.Core
-    /// reports exhausted retries as an AggregateException of the attempts' failures.
+    /// reports exhausted retries as an AggregateException of the attempts' failures, and so does the Graph SDK's
+    /// retry handler (of ApiExceptions; Graph's ODataError and ServiceException are ApiExceptions too).
     /// </summary>
     internal static bool IsDependencyFailure(Exception exception) => exception switch
     {
         RequestFailedException e => e.Status is 0 or 408 or 429 or >= 500,
+        ApiException e => e.ResponseStatusCode is 0 or 408 or 429 or >= 500,
         AuthenticationFailedException or CredentialUnavailableException or HttpRequestException or TimeoutException => true,
         AggregateException e => e.InnerExceptions.Count > 0 && e.InnerExceptions.All(IsDependencyFailure),
         _ => false,

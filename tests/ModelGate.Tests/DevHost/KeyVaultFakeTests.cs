@@ -288,7 +288,7 @@ public sealed class KeyVaultFakeTests
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
     }
 

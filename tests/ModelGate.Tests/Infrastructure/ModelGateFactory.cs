@@ -3,16 +3,18 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using ModelGate.DevHost.Azurite;
+using ModelGate.DevHost.Graph;
 using ModelGate.DevHost.KeyVault;
 using ModelGate.Identity;
 
 namespace ModelGate.Tests.Infrastructure;
 
 /// <summary>
-/// The real app over real Azurite and the Key Vault fake, with the development issuer on. Each factory gets
-/// its own table prefix, so test classes never see each other's rows.
+/// The real app over real Azurite, the Key Vault fake and a Graph fake, with the development issuer on. Each
+/// factory gets its own table prefix, so test classes never see each other's rows.
 /// </summary>
-public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVault, IDictionary<string, string?>? overrides = null)
+public sealed class ModelGateFactory(
+    AzuriteProcess azurite, KeyVaultFake keyVault, IDictionary<string, string?>? overrides = null, GraphFake? graph = null)
     : WebApplicationFactory<Program>
 {
     public string TablePrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
@@ -33,6 +35,7 @@ public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVau
             ["Gateway:HostSuffix"] = "models.test",
             ["Gateway:PublicBaseUrl"] = "http://gateway.test",
         };
+        if (graph is not null) settings["Graph:BaseUrl"] = graph.BaseUrl;
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         // UseSetting lands in host configuration, which the app reads before its own sources.
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
@@ -50,9 +53,11 @@ public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVau
         return client;
     }
 
-    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null)
+    /// <summary>Starts the app; Graph calls go to <paramref name="graph"/>, or to the shared Graph fake.</summary>
+    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null, GraphFake? graph = null)
     {
-        var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(), overrides);
+        var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(), overrides,
+            graph ?? await SharedGraph.GetAsync());
         _ = factory.Server; // start now, so table creation is not billed to the first test
         return factory;
     }

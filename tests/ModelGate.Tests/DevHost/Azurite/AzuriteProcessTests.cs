@@ -66,11 +66,11 @@ public sealed class AzuriteProcessTests
                 Assert.True(await AcceptsConnectionAsync(azurite.Port));
             }
 
-            Assert.NotEmpty(Directory.EnumerateFileSystemEntries(folder));
+            Assert.NotEmpty(System.IO.Directory.EnumerateFileSystemEntries(folder));
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            System.IO.Directory.Delete(folder, recursive: true);
         }
     }
 

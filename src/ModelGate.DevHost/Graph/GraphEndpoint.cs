@@ -1,0 +1,11 @@
+namespace ModelGate.DevHost.Graph;
+
+/// <summary>The operations the fake answers; what <see cref="GraphCounters"/> counts by.</summary>
+internal enum GraphEndpoint
+{
+    GroupsDelta,
+    Batch,
+    CheckMemberGroups,
+    TransitiveMemberOf,
+    Subscriptions,
+}
