@@ -19,7 +19,7 @@ public static class ModelGateApp
 
         var services = builder.Services;
         services.AddProblemResponses();
-        services.AddOptions<ApiOptions>().BindConfiguration("Api");
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         services.AddOptions<SettingsDefaults>().BindConfiguration(SettingsDefaults.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddAzureCredential(builder.Configuration);
         services.AddTableStorage();
@@ -44,6 +44,7 @@ public static class ModelGateApp
         app.MapSettingsApi();
         app.MapModelGroupsApi();
         app.MapModelsApi();
+        app.MapTimerJobs();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }
