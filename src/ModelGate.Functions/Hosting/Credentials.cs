@@ -11,11 +11,12 @@ public static class Credentials
 {
     public static IServiceCollection AddAzureCredential(this IServiceCollection services, IConfiguration configuration)
     {
-        var useDevelopment = configuration.GetValue<bool>("Azure:UseDevelopmentCredential");
-        if (useDevelopment && AzureEnvironment.IsAzure(configuration))
+        // Read here rather than through IOptions: the credential is built while services are still being registered.
+        var options = configuration.GetSection(AzureOptions.Section).Get<AzureOptions>() ?? new AzureOptions();
+        if (options.UseDevelopmentCredential && AzureEnvironment.IsAzure(configuration))
             throw new InvalidOperationException("Azure:UseDevelopmentCredential is for local runs only; the app runs in Azure.");
-        var clientId = configuration["Azure:ManagedIdentityClientId"];
-        services.AddSingleton<TokenCredential>(useDevelopment
+        var clientId = options.ManagedIdentityClientId;
+        services.AddSingleton<TokenCredential>(options.UseDevelopmentCredential
             ? new DevelopmentCredential()
             : new ManagedIdentityCredential(string.IsNullOrEmpty(clientId)
                 ? ManagedIdentityId.SystemAssigned

@@ -24,7 +24,7 @@ public static class ModelGateApp
 
         var services = builder.Services;
         services.AddProblemResponses();
-        services.AddOptions<ApiOptions>().BindConfiguration("Api");
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
         services.AddOptions<SettingsDefaults>().BindConfiguration(SettingsDefaults.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddAzureCredential(builder.Configuration);
         services.AddTableStorage();
@@ -72,6 +72,7 @@ public static class ModelGateApp
         app.MapModelsApi();
         app.MapDeploymentsApi();
         app.MapMeApi();
+        app.MapTimerJobs();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }

@@ -1,3 +1,5 @@
+using ModelGate.Hosting;
+
 namespace ModelGate.Identity;
 
 /// <summary>How callers' Entra ID v2 access tokens are validated (section "Identity").</summary>
@@ -9,9 +11,11 @@ public sealed class IdentityOptions
     public string Instance { get; set; } = "https://login.microsoftonline.com/";
 
     /// <summary>The Entra tenant whose users may call ModelGate. Required unless the development issuer is on.</summary>
+    [AzureSetting]
     public string? TenantId { get; set; }
 
     /// <summary>The ModelGate API app registration's client id; v2 tokens carry it as audience.</summary>
+    [AzureSetting]
     public string? ClientId { get; set; }
 
     /// <summary>An extra accepted audience, such as the app id URI (api://...).</summary>

@@ -13,7 +13,7 @@ public sealed class KeyVaultOptions
 {
     public const string Section = "KeyVault";
 
-    [Required]
+    [Required, AzureSetting]
     public Uri? VaultUri { get; set; }
 
     /// <summary>

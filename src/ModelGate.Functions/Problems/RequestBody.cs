@@ -5,6 +5,8 @@ namespace ModelGate.Problems;
 
 public sealed class ApiOptions
 {
+    public const string Section = "Api";
+
     /// <summary>Largest JSON body a management call may send; larger bodies get 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ModelGate.Hosting;
 
 namespace ModelGate.Storage;
 
@@ -8,7 +9,7 @@ public sealed class StorageOptions
     public const string Section = "Storage";
 
     /// <summary>Table endpoint: https://ACCOUNT.table.core.windows.net, or Azurite's http://127.0.0.1:PORT/devstoreaccount1.</summary>
-    [Required]
+    [Required, AzureSetting]
     public Uri? TableServiceUri { get; set; }
 
     /// <summary>Account name and key sign requests with SharedKey (Azurite only); without them the managed identity is used.</summary>

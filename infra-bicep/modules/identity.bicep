@@ -1,0 +1,16 @@
+// The one identity ModelGate uses toward Azure: the Functions host's storage, the deployment package, the
+// tables, Key Vault, telemetry and, when granted, Microsoft Graph.
+param name string
+param location string
+param tags object
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+output id string = identity.id
+output name string = identity.name
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId
