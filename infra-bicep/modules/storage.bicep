@@ -8,8 +8,12 @@ param deploymentContainerName string
 // Exactly the tables ModelGate.Storage.Tables.Names lists (a test compares them); the app does not create
 // tables in Azure.
 var tableNames = [
-  'ModelGroups'
+  'Catalog'
   'Settings'
+  'Users'
+  'ApiKeys'
+  'Usage'
+  'Quotas'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
