@@ -5,7 +5,8 @@ namespace ModelGate.Identity;
 /// <summary>POST /dev/token: mints a development token. Mapped only when the development issuer is on.</summary>
 public static class DevTokenApi
 {
-    public sealed record DevTokenRequest(string? Oid, string? Name, string? Tid, string?[]? Groups, string?[]? Roles, int? ExpiresInMinutes);
+    public sealed record DevTokenRequest(string? Oid, string? Name, string? Tid, string?[]? Groups, string?[]? Roles, int? ExpiresInMinutes,
+        bool? GroupsOverage);
 
     public static IEndpointRouteBuilder MapDevTokenApi(this IEndpointRouteBuilder routes)
     {
@@ -32,7 +33,7 @@ public static class DevTokenApi
         validation.ThrowIfAny();
 
         var token = issuer.CreateToken(body.Tid ?? DevelopmentIssuer.DefaultTenantId, body.Oid!, name, groups, roles,
-            TimeSpan.FromMinutes(minutes));
+            TimeSpan.FromMinutes(minutes), body.GroupsOverage == true);
         var wantsText = http.Request.Headers.Accept.Any(a => a?.Contains("text/plain", StringComparison.OrdinalIgnoreCase) == true);
         return wantsText
             ? Results.Text(token, "text/plain")

@@ -50,8 +50,12 @@ public sealed class DevelopmentIssuer
         return key;
     }
 
+    /// <param name="groupsOverage">
+    /// Emit Entra's overage marker (_claim_names/_claim_sources) instead of a groups claim, as Entra does
+    /// for members of more than 200 groups; the app must then ask Graph.
+    /// </param>
     public string CreateToken(string tenantId, string objectId, string? name, IReadOnlyList<string> groups,
-        IReadOnlyList<string> roles, TimeSpan lifetime)
+        IReadOnlyList<string> roles, TimeSpan lifetime, bool groupsOverage = false)
     {
         var now = DateTime.UtcNow;
         var claims = new Dictionary<string, object>
@@ -62,7 +66,18 @@ public sealed class DevelopmentIssuer
             ["ver"] = "2.0",
         };
         if (name is not null) claims["name"] = name;
-        if (groups.Count > 0) claims["groups"] = groups.ToArray();
+        if (groupsOverage)
+        {
+            claims["_claim_names"] = new Dictionary<string, object> { ["groups"] = "src1" };
+            claims["_claim_sources"] = new Dictionary<string, object>
+            {
+                ["src1"] = new Dictionary<string, object> { ["endpoint"] = $"https://graph.microsoft.com/v1.0/users/{objectId}/getMemberObjects" },
+            };
+        }
+        else if (groups.Count > 0)
+        {
+            claims["groups"] = groups.ToArray();
+        }
         if (roles.Count > 0) claims["roles"] = roles.ToArray();
 
         return handler.CreateToken(new SecurityTokenDescriptor

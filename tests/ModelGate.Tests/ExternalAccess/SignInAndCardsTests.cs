@@ -172,3 +172,37 @@ public sealed class SignInAndCardsTests : IAsyncLifetime
             c["snippets"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!))).ToList();
     }
 }
+
+/// <summary>A token with a groups overage (more than 200 groups): the sign-in asks Graph for the groups.</summary>
+public sealed class OverageSignInTests
+{
+    [Fact]
+    public async Task Login_WithGroupsOverage_TakesTransitiveGroupsFromGraph()
+    {
+        await using var graph = await ModelGate.DevHost.Graph.GraphFake.StartAsync(new ModelGate.DevHost.Graph.GraphFakeOptions());
+        graph.Directory.AddUser("olga", "Olga Overage");
+        graph.Directory.AddGroup("inner", "Inner");
+        graph.Directory.AddGroup("outer", "Outer");
+        graph.Directory.AddMember("inner", "olga");
+        graph.Directory.AddMember("outer", "inner");
+        await using var app = await ModelGateFactory.StartAsync(graph: graph);
+
+        var user = new TestUser("olga", "Olga Overage", [], []) { GroupsOverage = true };
+        var me = await app.ClientFor(user).SignInAsync();
+        Assert.Equal(["inner", "outer"], me["groups"]!.AsArray().Select(g => (string)g!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Login_WithGroupsOverage_AndGraphDown_Is503AndRecordsNothing()
+    {
+        await using var graph = await ModelGate.DevHost.Graph.GraphFake.StartAsync(new ModelGate.DevHost.Graph.GraphFakeOptions());
+        graph.Faults.Unavailable = true;
+        await using var app = await ModelGateFactory.StartAsync(new Dictionary<string, string?> { ["Graph:MaxRetries"] = "0" }, graph);
+
+        var user = new TestUser("olga", "Olga Overage", [], []) { GroupsOverage = true };
+        var client = app.ClientFor(user);
+        await (await client.PostAsync("/api/me/login", null)).AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "dependency_unavailable");
+        var me = await (await client.GetAsync("/api/me")).AssertStatusAsync(HttpStatusCode.OK);
+        Assert.Null(me["last_login_at"]);
+    }
+}

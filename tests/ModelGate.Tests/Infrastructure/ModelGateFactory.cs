@@ -43,7 +43,7 @@ public sealed class ModelGateFactory(
 
     public string TokenFor(TestUser user, TimeSpan? lifetime = null) =>
         Services.GetRequiredService<DevelopmentIssuer>().CreateToken(user.TenantId, user.ObjectId, user.Name, user.Groups, user.Roles,
-            lifetime ?? TimeSpan.FromHours(1));
+            lifetime ?? TimeSpan.FromHours(1), user.GroupsOverage);
 
     /// <summary>A client that signs every request in as <paramref name="user"/>.</summary>
     public HttpClient ClientFor(TestUser user)

@@ -6,6 +6,9 @@ namespace ModelGate.Tests.Infrastructure;
 public sealed record TestUser(string ObjectId, string Name, string[] Roles, string[] Groups)
 {
     public string TenantId { get; init; } = DevelopmentIssuer.DefaultTenantId;
+
+    /// <summary>The token carries Entra's groups overage marker instead of groups (more than 200 groups).</summary>
+    public bool GroupsOverage { get; init; }
     public string Id => TenantId + ":" + ObjectId;
 
     public static TestUser Owner(string suffix = "") => new("owner" + suffix, "Olivia Owner", [ModelGate.Identity.Roles.FullAccess], ["team-a", "team-c"]);
