@@ -1,3 +1,4 @@
+using ModelGate.ApiKeys;
 using ModelGate.Deployments;
 using ModelGate.ExternalAccess;
 using ModelGate.Health;
@@ -33,6 +34,7 @@ public static class ModelGateApp
         services.AddSingleton<DeploymentCatalog>();
         services.AddSingleton<SignIns>();
         services.AddSingleton<GroupResolver>();
+        services.AddApiKeys();
         services.AddOpenApi();
         return builder;
     }
@@ -52,6 +54,7 @@ public static class ModelGateApp
         app.MapModelsApi();
         app.MapDeploymentsApi();
         app.MapMeApi();
+        app.MapApiKeysApi();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }
