@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGate.ApiKeys;
 using ModelGate.Deployments;
 using ModelGate.Directory;
 using ModelGate.ExternalAccess;
@@ -43,6 +44,7 @@ public static class ModelGateApp
         services.AddSingleton<InvokeRouter>();
         services.AddSingleton<InvokeCatalog>();
         services.AddSingleton<InvokeProxy>();
+        services.AddApiKeys();
         services.AddOpenApi();
         return builder;
     }
@@ -73,6 +75,7 @@ public static class ModelGateApp
         app.MapDeploymentsApi();
         app.MapMeApi();
         app.MapTimerJobs();
+        app.MapApiKeysApi();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }

@@ -1,11 +1,16 @@
 using System.Net.Http.Headers;
+using Azure.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ModelGate.DevHost.Azurite;
 using ModelGate.DevHost.Graph;
 using ModelGate.DevHost.KeyVault;
+using ModelGate.Hosting;
 using ModelGate.Identity;
+using ModelGate.Storage;
 
 namespace ModelGate.Tests.Infrastructure;
 
@@ -17,7 +22,19 @@ public sealed class ModelGateFactory(
     AzuriteProcess azurite, KeyVaultFake keyVault, IDictionary<string, string?>? overrides = null, GraphFake? graph = null)
     : WebApplicationFactory<Program>
 {
-    public string TablePrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+    /// <summary>Set the same prefix on two factories to run two instances of the app over one set of tables.</summary>
+    public string TablePrefix { get; init; } = NewTablePrefix();
+
+    /// <summary>When set, every log entry of the app at Debug and above is kept here.</summary>
+    public LogCapture? Logs { get; init; }
+
+    /// <summary>When set, every Table Storage request of the app passes through it (counted, and failed on demand).</summary>
+    public TableTraffic? TableTraffic { get; init; }
+
+    /// <summary>Runs after the app's own registrations, so it can replace services (a clock, for instance).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    public static string NewTablePrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -39,6 +56,20 @@ public sealed class ModelGateFactory(
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         // UseSetting lands in host configuration, which the app reads before its own sources.
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+
+        if (Logs is { } logs)
+            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<LogCapture>(null, LogLevel.Debug));
+        builder.ConfigureTestServices(services =>
+        {
+            if (TableTraffic is { } traffic)
+            {
+                var options = DependencyRetries.Apply(new TableClientOptions());
+                options.AddPolicy(traffic, HttpPipelinePosition.PerCall);
+                services.AddSingleton(new TableServiceClient(azurite.TableServiceUri,
+                    new TableSharedKeyCredential(AzuriteProcess.AccountName, AzuriteProcess.AccountKey), options));
+            }
+            ConfigureServices?.Invoke(services);
+        });
     }
 
     public string TokenFor(TestUser user, TimeSpan? lifetime = null) =>

@@ -1,0 +1,3 @@
+namespace ModelGate.ApiKeys;
+
+internal enum StoredKeyHashState { Missing, Disabled, Found }
