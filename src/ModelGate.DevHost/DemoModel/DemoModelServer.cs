@@ -33,6 +33,13 @@ public sealed class DemoModelServer : IAsyncDisposable
 
     public string? LastRequestPath { get; private set; }
 
+    /// <summary>Forgets the last request, so a test can tell that nothing reached the model afterwards.</summary>
+    public void ResetLastRequest()
+    {
+        LastRequestPath = null;
+        LastRequestHeaders = new Dictionary<string, string>();
+    }
+
     private int cancelledRequests;
 
     /// <summary>Requests to /slow whose caller went away before the answer: proof that a client abort reaches the upstream.</summary>

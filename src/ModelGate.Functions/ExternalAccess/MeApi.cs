@@ -29,10 +29,10 @@ public static class MeApi
 
     /// <summary>Records a sign-in: name, groups and roles as the token states them, and the time.</summary>
     public static async Task<IResult> Login(HttpContext http, CurrentUser user, SignIns signIns, SettingsStore settings, GroupResolver groups,
-        Invoke.InvokeCatalog invokeCatalog)
+        Invoke.InvokeCatalog invokeCatalog, TimeProvider clock)
     {
         var signIn = new SignIn(user.TenantId, user.ObjectId, user.Name, await groups.GroupsOfAsync(user, http.RequestAborted),
-            user.Roles.Order(StringComparer.Ordinal).ToArray(), DateTimeOffset.UtcNow, user.GroupsOverage ? "graph" : "token");
+            user.Roles.Order(StringComparer.Ordinal).ToArray(), clock.GetUtcNow(), user.GroupsOverage ? "graph" : "token");
         await signIns.SaveAsync(signIn, http.RequestAborted);
         invokeCatalog.ForgetSignIn(signIn.UserId);
         var (current, _) = await settings.GetAsync(http.RequestAborted);
@@ -53,12 +53,12 @@ public static class MeApi
     /// (what a key call is decided on). Never signed in, or the window passed: 403 login_required.
     /// </summary>
     public static async Task<IResult> Deployments(HttpContext http, CurrentUser user, SignIns signIns, SettingsStore settings,
-        ModelCatalog models, DeploymentCatalog deployments, IOptions<GatewayOptions> gateway)
+        ModelCatalog models, DeploymentCatalog deployments, IOptions<GatewayOptions> gateway, TimeProvider clock)
     {
         var (current, _) = await settings.GetAsync(http.RequestAborted);
         var signIn = await signIns.GetAsync(user.TenantId, user.ObjectId, http.RequestAborted)
             ?? throw ApiProblem.Forbidden("login_required", "Sign in first: POST /api/me/login records your groups.");
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         if (signIn.AsCaller().IsExternal)
         {
             if (!current.ExternalAccessEnabled) return Results.Json(new CardsResponse([], null), ApiJson.Options);
