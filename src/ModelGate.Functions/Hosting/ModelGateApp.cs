@@ -3,10 +3,12 @@ using ModelGate.ExternalAccess;
 using ModelGate.Health;
 using ModelGate.Identity;
 using ModelGate.KeyVault;
+using ModelGate.Limits;
 using ModelGate.ModelGroups;
 using ModelGate.Problems;
 using ModelGate.Settings;
 using ModelGate.Storage;
+using ModelGate.Usage;
 
 namespace ModelGate.Hosting;
 
@@ -33,6 +35,8 @@ public static class ModelGateApp
         services.AddSingleton<DeploymentCatalog>();
         services.AddSingleton<SignIns>();
         services.AddSingleton<GroupResolver>();
+        services.AddUsage();
+        services.AddLimits();
         services.AddOpenApi();
         return builder;
     }
@@ -52,6 +56,7 @@ public static class ModelGateApp
         app.MapModelsApi();
         app.MapDeploymentsApi();
         app.MapMeApi();
+        app.MapUsageApi();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }

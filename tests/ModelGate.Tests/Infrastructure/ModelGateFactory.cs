@@ -10,12 +10,14 @@ namespace ModelGate.Tests.Infrastructure;
 
 /// <summary>
 /// The real app over real Azurite and the Key Vault fake, with the development issuer on. Each factory gets
-/// its own table prefix, so test classes never see each other's rows.
+/// its own table prefix, so test classes never see each other's rows; pass a prefix to start a second app
+/// over the same tables (another instance, or the app again after a restart).
 /// </summary>
-public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVault, IDictionary<string, string?>? overrides = null)
+public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVault, IDictionary<string, string?>? overrides = null,
+    string? tablePrefix = null)
     : WebApplicationFactory<Program>
 {
-    public string TablePrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+    public string TablePrefix { get; } = tablePrefix ?? "t" + Guid.NewGuid().ToString("N")[..12];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -50,9 +52,9 @@ public sealed class ModelGateFactory(AzuriteProcess azurite, KeyVaultFake keyVau
         return client;
     }
 
-    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null)
+    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null, string? tablePrefix = null)
     {
-        var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(), overrides);
+        var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(), overrides, tablePrefix);
         _ = factory.Server; // start now, so table creation is not billed to the first test
         return factory;
     }
