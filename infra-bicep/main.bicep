@@ -28,6 +28,12 @@ param entraApiClientId string
 @description('Another accepted token audience, such as the API app id URI (api://...). Empty: the client id only.')
 param entraApiAudience string = ''
 
+@description('DNS suffix for host-routed deployment calls (NAME.SUFFIX), when you map a wildcard custom domain to the app. Empty: the app\'s own host name, and callers use path routing (https://HOST/deployments/NAME/...).')
+param gatewayHostSuffix string = ''
+
+@description('Public base URL of the gateway shown in deployment cards. Empty: https:// + the app\'s own host name.')
+param gatewayPublicBaseUrl string = ''
+
 @description('Grant the Microsoft Graph application permissions below to the identity from this template. The deploying user must be allowed to grant them (Privileged Role Administrator or Global Administrator); when false, an administrator grants them afterwards (README).')
 param grantGraphPermissions bool = false
 
@@ -137,6 +143,8 @@ module functionApp 'modules/function-app.bicep' = {
     entraTenantId: tenantId
     entraApiClientId: entraApiClientId
     entraApiAudience: entraApiAudience
+    gatewayHostSuffix: gatewayHostSuffix
+    gatewayPublicBaseUrl: gatewayPublicBaseUrl
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }

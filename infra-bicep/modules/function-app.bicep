@@ -14,6 +14,8 @@ param keyVaultUri string
 param entraTenantId string
 param entraApiClientId string
 param entraApiAudience string
+param gatewayHostSuffix string
+param gatewayPublicBaseUrl string
 param instanceMemoryMB int
 param maximumInstanceCount int
 
@@ -96,6 +98,19 @@ var audienceSettings = empty(entraApiAudience) ? [] : [
   }
 ]
 
+// Without these the app derives both from WEBSITE_HOSTNAME, which App Service sets.
+var gatewaySettings = concat(empty(gatewayHostSuffix) ? [] : [
+  {
+    name: 'Gateway__HostSuffix'
+    value: gatewayHostSuffix
+  }
+], empty(gatewayPublicBaseUrl) ? [] : [
+  {
+    name: 'Gateway__PublicBaseUrl'
+    value: gatewayPublicBaseUrl
+  }
+])
+
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
@@ -115,7 +130,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: concat(hostSettings, modelGateSettings, audienceSettings)
+      appSettings: concat(hostSettings, modelGateSettings, audienceSettings, gatewaySettings)
     }
     functionAppConfig: {
       deployment: {

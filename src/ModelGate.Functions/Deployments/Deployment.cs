@@ -62,13 +62,26 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>DNS suffix of deployment hosts: a deployment named "fraud" is reached as fraud.SUFFIX.</summary>
-    [Required, RegularExpression(@"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")]
+    /// <summary>
+    /// DNS suffix of deployment hosts: a deployment named "fraud" is reached as fraud.SUFFIX (a wildcard
+    /// custom domain). In Azure it defaults to the app's own host name (WEBSITE_HOSTNAME).
+    /// </summary>
+    [RegularExpression(@"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")]
     public string HostSuffix { get; set; } = "";
 
-    /// <summary>The gateway's public base URL; cards use path routing under it (BASE/deployments/NAME), which needs no DNS.</summary>
-    [Required]
+    /// <summary>
+    /// The gateway's public base URL; cards use path routing under it (BASE/deployments/NAME), which needs no
+    /// DNS. In Azure it defaults to https://WEBSITE_HOSTNAME.
+    /// </summary>
     public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>Fills what is unset from the host name App Service gives the app.</summary>
+    public void DefaultFrom(string? websiteHostName)
+    {
+        if (string.IsNullOrEmpty(websiteHostName)) return;
+        if (string.IsNullOrEmpty(HostSuffix)) HostSuffix = websiteHostName.ToLowerInvariant();
+        PublicBaseUrl ??= new Uri("https://" + websiteHostName);
+    }
 
     public string HostFor(string deploymentName) => deploymentName + "." + HostSuffix;
 

@@ -7,10 +7,12 @@ using ModelGate.Health;
 using ModelGate.Identity;
 using ModelGate.Invoke;
 using ModelGate.KeyVault;
+using ModelGate.Limits;
 using ModelGate.ModelGroups;
 using ModelGate.Problems;
 using ModelGate.Settings;
 using ModelGate.Storage;
+using ModelGate.Usage;
 
 namespace ModelGate.Hosting;
 
@@ -32,7 +34,12 @@ public static class ModelGateApp
         services.AddKeyVault(builder.Configuration);
         services.AddGraph(builder.Configuration);
         builder.AddIdentity();
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section)
+            .PostConfigure(o => o.DefaultFrom(builder.Configuration["WEBSITE_HOSTNAME"]))
+            .ValidateDataAnnotations()
+            .Validate(o => o.HostSuffix.Length > 0 && o.PublicBaseUrl is { IsAbsoluteUri: true },
+                "Set Gateway:HostSuffix and Gateway:PublicBaseUrl (in Azure they default to WEBSITE_HOSTNAME).")
+            .ValidateOnStart();
         services.AddSingleton<SettingsStore>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<DeploymentCatalog>();
@@ -45,6 +52,8 @@ public static class ModelGateApp
         services.AddSingleton<InvokeCatalog>();
         services.AddSingleton<InvokeProxy>();
         services.AddApiKeys();
+        services.AddUsage();
+        services.AddLimits();
         services.AddOpenApi();
         return builder;
     }
@@ -76,6 +85,7 @@ public static class ModelGateApp
         app.MapMeApi();
         app.MapTimerJobs();
         app.MapApiKeysApi();
+        app.MapUsageApi();
         app.MapOpenApi("/api/openapi.json");
         return app;
     }

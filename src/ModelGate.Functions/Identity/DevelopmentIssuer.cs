@@ -50,10 +50,11 @@ public sealed class DevelopmentIssuer
         return key;
     }
 
-    /// <param name="groupsOverage">
-    /// Emit Entra's overage marker (_claim_names/_claim_sources) instead of a groups claim, as Entra does
-    /// for members of more than 200 groups; the app must then ask Graph.
-    /// </param>
+    /// <summary>
+    /// Signs a v2 access token for the person. With groupsOverage it carries Entra's overage marker
+    /// (_claim_names/_claim_sources) instead of a groups claim, as Entra does for members of more than 200
+    /// groups; the app must then ask Graph.
+    /// </summary>
     public string CreateToken(string tenantId, string objectId, string? name, IReadOnlyList<string> groups,
         IReadOnlyList<string> roles, TimeSpan lifetime, bool groupsOverage = false)
     {

@@ -67,18 +67,17 @@ public sealed class InvokeProxy(
             throw ApiProblem.Forbidden("key_scope", "This API key is limited to other deployments.");
 
         if (deployment.RequestsPerMinute is { } rpm && !rateLimiter.TryAcquire(key.KeyId, deployment.Name, rpm, out var wait))
-            throw TooMany("rate_limited", $"At most {rpm} calls per minute with one key.", wait);
+            throw LimitProblems.RateLimited(wait);
         if (deployment.MonthlyCallQuotaPerUser is { } quota)
         {
             var decision = await quotas.TryConsumeAsync(key.UserId, deployment.Name, quota, context.RequestAborted);
-            if (!decision.Allowed) throw TooMany("quota_exceeded", $"The monthly quota of {quota} calls is used up.", decision.RetryAfter);
+            if (!decision.Allowed) throw LimitProblems.QuotaExhausted(decision.RetryAfter);
         }
 
         var result = await forwarder.ForwardAsync(context, Target(deployment.UpstreamUrl, route.ForwardPath, context.Request.QueryString),
             observeUsage: deployment.Kind == DeploymentKind.Chat, authorize: UpstreamAuthorization(deployment.UpstreamAuth));
-        meter.Record(new CallRecord(deployment.Name, key.KeyId, key.UserId, result.Status, result.Error != ForwardError.None || result.Status >= 400,
-            (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, result.BytesIn, result.BytesOut,
-            result.Usage.PromptTokens, result.Usage.CompletionTokens, deployment.PricePerCall));
+        meter.Record(CallRecord.For(deployment.Name, key.KeyId, key.UserId, result,
+            (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, deployment.PricePerCall));
 
         switch (result.Error)
         {
@@ -129,13 +128,6 @@ public sealed class InvokeProxy(
     {
         var problem = new ApiProblem(401, code, "Invalid API key.", detail);
         problem.Headers["WWW-Authenticate"] = "ApiKey";
-        return problem;
-    }
-
-    private static ApiProblem TooMany(string code, string detail, TimeSpan retryAfter)
-    {
-        var problem = new ApiProblem(429, code, "Too many requests.", detail);
-        problem.Headers["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return problem;
     }
 }

@@ -26,7 +26,7 @@ public sealed class AzureYamlTests
         Assert.Equal("csharp", service["language"]);
         var project = Path.GetFullPath(Path.Combine(Repo.Root, (string)service["project"]));
         Assert.Equal(Path.GetFullPath(Repo.FunctionsProject), project.TrimEnd(Path.DirectorySeparatorChar));
-        Assert.Single(Directory.GetFiles(project, "*.csproj"));
+        Assert.Single(System.IO.Directory.GetFiles(project, "*.csproj"));
     }
 
     [Fact]

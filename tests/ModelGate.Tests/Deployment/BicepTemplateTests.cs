@@ -23,7 +23,7 @@ public sealed partial class BicepTemplateTests
     };
 
     private static IEnumerable<BicepFile> AllFiles() =>
-        Directory.GetFiles(Repo.Infra, "*.bicep", SearchOption.AllDirectories).Order().Select(BicepFile.Load);
+        System.IO.Directory.GetFiles(Repo.Infra, "*.bicep", SearchOption.AllDirectories).Order().Select(BicepFile.Load);
 
     [Fact]
     public void Main_IsSubscriptionScopedAndCreatesTheResourceGroupEveryModuleDeploysInto()
@@ -39,7 +39,7 @@ public sealed partial class BicepTemplateTests
     {
         var referenced = Main.Modules.Select(m => Path.GetFullPath(Path.Combine(Repo.Infra, m.Path))).ToList();
         Assert.All(referenced, path => Assert.True(File.Exists(path), $"{path} is referenced by main.bicep but missing."));
-        var modules = Directory.GetFiles(Path.Combine(Repo.Infra, "modules"), "*.bicep").Select(Path.GetFullPath);
+        var modules = System.IO.Directory.GetFiles(Path.Combine(Repo.Infra, "modules"), "*.bicep").Select(Path.GetFullPath);
         Assert.Equal(modules.Order(), referenced.Order());
         // Every argument a module receives is a param it declares, and every param without a default is given.
         foreach (var module in Main.Modules)

@@ -30,7 +30,7 @@ public sealed partial class FunctionDefinitionTests
     {
         var functions = FunctionLayout.Read(Repo.FunctionsFolder);
         Assert.NotEmpty(functions);
-        Assert.Equal(Directory.GetDirectories(Repo.FunctionsFolder).Length, functions.Count);
+        Assert.Equal(System.IO.Directory.GetDirectories(Repo.FunctionsFolder).Length, functions.Count);
         Assert.Equal(functions.Count, functions.Select(f => f.Name.ToLowerInvariant()).Distinct().Count());
         foreach (var function in functions)
         {
@@ -87,12 +87,12 @@ public sealed partial class FunctionDefinitionTests
     [Fact]
     public void Mismatches_FindAJobWithoutAFunction_AScheduleThatDiffers_AndAFunctionWithoutAJob()
     {
-        var root = Directory.CreateTempSubdirectory("modelgate-functions-").FullName;
+        var root = System.IO.Directory.CreateTempSubdirectory("modelgate-functions-").FullName;
         try
         {
             WriteTimer(root, "RenewSubscriptions", "0 0 */6 * * *");
             WriteTimer(root, "Orphan", "0 0 3 * * *");
-            Directory.CreateDirectory(Path.Combine(root, "HttpCatchAll"));
+            System.IO.Directory.CreateDirectory(Path.Combine(root, "HttpCatchAll"));
             File.Copy(Path.Combine(Repo.FunctionsFolder, "HttpCatchAll", "function.json"), Path.Combine(root, "HttpCatchAll", "function.json"));
             var functions = FunctionLayout.Read(root);
 
@@ -105,13 +105,13 @@ public sealed partial class FunctionDefinitionTests
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            System.IO.Directory.Delete(root, recursive: true);
         }
     }
 
     private static void WriteTimer(string root, string name, string schedule)
     {
-        Directory.CreateDirectory(Path.Combine(root, name));
+        System.IO.Directory.CreateDirectory(Path.Combine(root, name));
         File.WriteAllText(Path.Combine(root, name, "function.json"),
             $$"""{"bindings":[{"type":"timerTrigger","direction":"in","name":"timer","schedule":"{{schedule}}"}]}""");
     }

@@ -18,7 +18,7 @@ public sealed record FunctionDefinition(string Name, string FilePath, JsonObject
 public static class FunctionLayout
 {
     /// <summary>Every <c>&lt;Name&gt;/function.json</c> directly under <paramref name="root"/>.</summary>
-    public static IReadOnlyList<FunctionDefinition> Read(string root) => Directory.GetDirectories(root)
+    public static IReadOnlyList<FunctionDefinition> Read(string root) => System.IO.Directory.GetDirectories(root)
         .Select(dir => Path.Combine(dir, "function.json"))
         .Where(File.Exists)
         .Select(file => new FunctionDefinition(Path.GetFileName(Path.GetDirectoryName(file)!), file,

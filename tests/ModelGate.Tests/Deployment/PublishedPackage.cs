@@ -19,7 +19,7 @@ public sealed class PublishedPackage : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(Scratch);
+        System.IO.Directory.CreateDirectory(Scratch);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet)
         {
@@ -64,7 +64,7 @@ public sealed class PublishedPackage : IAsyncLifetime
     {
         try
         {
-            Directory.Delete(_root, recursive: true);
+            System.IO.Directory.Delete(_root, recursive: true);
         }
         catch (IOException)
         {

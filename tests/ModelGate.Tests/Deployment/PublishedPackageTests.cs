@@ -35,7 +35,7 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
         Assert.Equal(source.Select(f => f.Name), published.Select(f => f.Name));
         foreach (var function in source)
             Assert.Equal(File.ReadAllText(function.FilePath), File.ReadAllText(Path.Combine(package.Folder, function.Name, "function.json")));
-        Assert.False(Directory.Exists(Path.Combine(package.Folder, "Functions")), "function.json files must lose their Functions/ prefix.");
+        Assert.False(System.IO.Directory.Exists(Path.Combine(package.Folder, "Functions")), "function.json files must lose their Functions/ prefix.");
     }
 
     [LinuxFact]
@@ -120,6 +120,8 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
             ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(),
             ["TMPDIR"] = package.Scratch,
             ["Identity__DevelopmentIssuer__Enabled"] = "true",
+            // App Service sets it; the gateway's public URL and host suffix default to it.
+            ["WEBSITE_HOSTNAME"] = "modelgate-test.azurewebsites.net",
             ["Azure__UseDevelopmentCredential"] = "true",
             // Nothing listens on port 1: GET / must not need Table Storage or Key Vault.
             ["Storage__TableServiceUri"] = "http://127.0.0.1:1/devstoreaccount1",

@@ -85,10 +85,11 @@ public sealed class ModelGateFactory(
     }
 
     /// <summary>Starts the app; Graph calls go to <paramref name="graph"/>, or to the shared Graph fake.</summary>
-    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null, GraphFake? graph = null)
+    public static async Task<ModelGateFactory> StartAsync(IDictionary<string, string?>? overrides = null, GraphFake? graph = null,
+        string? tablePrefix = null)
     {
         var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(), overrides,
-            graph ?? await SharedGraph.GetAsync());
+            graph ?? await SharedGraph.GetAsync()) { TablePrefix = tablePrefix ?? NewTablePrefix() };
         _ = factory.Server; // start now, so table creation is not billed to the first test
         return factory;
     }

@@ -117,12 +117,12 @@ public sealed class InvokeDecisionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MonthlyQuota_Is429QuotaExceeded_UntilTheMonthTurns()
+    public async Task MonthlyQuota_Is429QuotaExhausted_UntilTheMonthTurns()
     {
         var (deployment, key) = await ReadyAsync(new { monthly_call_quota_per_user = 3 });
         for (var i = 0; i < 3; i++) await (await CallAsync(app, deployment, key)).AssertStatusAsync(HttpStatusCode.OK);
         var limited = await CallAsync(app, deployment, key);
-        await limited.AssertProblemAsync(HttpStatusCode.TooManyRequests, "quota_exceeded");
+        await limited.AssertProblemAsync(HttpStatusCode.TooManyRequests, "quota_exhausted");
         Assert.True(limited.Headers.RetryAfter!.Delta!.Value > TimeSpan.Zero);
     }
 
