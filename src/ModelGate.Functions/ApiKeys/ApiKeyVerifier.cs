@@ -34,6 +34,12 @@ public sealed class ApiKeyVerifier
     // the revocation must not put the key back into the cache.
     private readonly ConcurrentDictionary<string, byte> revokedHere = new(StringComparer.Ordinal);
 
+    // The one-shot HMACSHA256.HashData sets the pepper up as a key on every call, which costs more than hashing
+    // the key text (about 2 µs of a 3 µs cached verification, bench/micro.sh). Each thread keeps one HMAC for the
+    // last pepper it used and only resets it between calls. A thread's instance is never shared, and Check uses
+    // it without awaiting, so no other call can interleave.
+    [ThreadStatic] private static PepperHmac? threadHmac;
+
     public ApiKeyVerifier(ApiKeyStore store, ApiKeySecrets secrets, TimeProvider time, IOptions<ApiKeyOptions> options, ILogger<ApiKeyVerifier> logger)
     {
         this.store = store;
@@ -84,7 +90,7 @@ public sealed class ApiKeyVerifier
         Span<byte> text = stackalloc byte[ApiKeyText.Length];
         for (var i = 0; i < text.Length; i++) text[i] = (byte)presentedKey[i];
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(entry.Pepper, text, mac);
+        PepperHmac.For(entry.Pepper).Compute(text, mac);
         if (!CryptographicOperations.FixedTimeEquals(mac, entry.StoredHash)) return KeyCheck.Invalid;
 
         // Only a holder of the right secret learns that the key expired.
@@ -183,6 +189,42 @@ public sealed class ApiKeyVerifier
         catch (Exception e)
         {
             logger.LogWarning(e, "Could not record the use of API key {KeyId}", keyId);
+        }
+    }
+
+    /// <summary>An HMAC-SHA256 keyed with one pepper, reused by one thread for every key hashed with that pepper.</summary>
+    private sealed class PepperHmac(byte[] pepper)
+    {
+        private readonly byte[] pepper = pepper;
+        private readonly IncrementalHash hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, pepper);
+
+        /// <summary>This thread's HMAC for <paramref name="pepper"/>, made when the thread last used another pepper or none.</summary>
+        public static PepperHmac For(byte[] pepper)
+        {
+            // Peppers are cached per version as one array each (ApiKeySecrets), so the same version is the same
+            // array; any other array, even with equal bytes, simply gets a new HMAC.
+            var current = threadHmac;
+            if (current is not null && ReferenceEquals(current.pepper, pepper)) return current;
+            current?.hmac.Dispose();
+            return threadHmac = new PepperHmac(pepper);
+        }
+
+        /// <summary>HMAC(pepper, text) into <paramref name="mac"/>; the HMAC is left reset for the next call.</summary>
+        public void Compute(ReadOnlySpan<byte> text, Span<byte> mac)
+        {
+            try
+            {
+                hmac.AppendData(text);
+                if (!hmac.TryGetHashAndReset(mac, out var written) || written != mac.Length)
+                    throw new CryptographicException("HMAC-SHA256 did not produce 32 bytes.");
+            }
+            catch
+            {
+                // Half-fed state must never meet the next key on this thread: it would refuse a right key forever.
+                threadHmac = null;
+                hmac.Dispose();
+                throw;
+            }
         }
     }
 }

@@ -50,9 +50,10 @@ public sealed record ExternalGrants(string DeploymentName, IReadOnlyList<string>
 
     public bool Grants(IReadOnlyList<string> userGroups)
     {
-        foreach (var group in userGroups)
-            foreach (var granted in Groups)
-                if (string.Equals(group, granted, StringComparison.Ordinal)) return true;
+        // Indexing, not foreach: this runs on every model call, and an interface enumerator is an allocation.
+        for (var i = 0; i < userGroups.Count; i++)
+            for (var j = 0; j < Groups.Count; j++)
+                if (string.Equals(userGroups[i], Groups[j], StringComparison.Ordinal)) return true;
         return false;
     }
 }

@@ -15,8 +15,8 @@ public static class InvokePermission
 {
     public static InvokeDenial Decide(SignIn user, ExternalGrants grants, ModelGroup? group, GatewaySettings settings, DateTimeOffset now)
     {
-        var caller = user.AsCaller();
-        if (!caller.IsExternal && group is not null && ModelGroupAccess.CanSee(group, caller, settings.ModelAccessControlEnabled))
+        // Runs on every model call. Most callers are external, and their decision needs no caller object.
+        if (!user.IsExternal && group is not null && ModelGroupAccess.CanSee(group, user.AsCaller(), settings.ModelAccessControlEnabled))
             return InvokeDenial.None;
 
         if (!settings.ExternalAccessEnabled) return InvokeDenial.ExternalAccessDisabled;

@@ -21,6 +21,18 @@ public sealed record SignIn(
 {
     public string UserId => TenantId + ":" + ObjectId;
 
+    /// <summary>No ModelGate role: the same answer as <see cref="CurrentUser.IsExternal"/>, without building a caller.</summary>
+    public bool IsExternal
+    {
+        get
+        {
+            // Indexing, not foreach: the proxy asks on every call, and an interface enumerator is an allocation.
+            for (var i = 0; i < Roles.Count; i++)
+                if (Identity.Roles.All.Contains(Roles[i])) return false;
+            return true;
+        }
+    }
+
     /// <summary>The person as a caller, so model-group access rules apply to key calls unchanged.</summary>
     public CurrentUser AsCaller() => new()
     {

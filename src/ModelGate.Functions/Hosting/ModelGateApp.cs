@@ -71,6 +71,7 @@ public static class ModelGateApp
             context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
             return proxy.InvokeAsync(context);
         });
+        app.UseCurrentRequest();
         app.UseAuthentication();
         app.UseAuthorization();
 

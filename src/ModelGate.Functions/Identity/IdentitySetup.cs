@@ -74,11 +74,22 @@ public static class IdentitySetup
             };
         });
         builder.Services.AddAuthorization();
-        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CurrentRequest>();
         builder.Services.AddScoped(sp => CurrentUser.FromPrincipal(
-            sp.GetRequiredService<IHttpContextAccessor>().HttpContext?.User
+            sp.GetRequiredService<CurrentRequest>().HttpContext?.User
             ?? throw new InvalidOperationException("CurrentUser is only available inside a request.")));
         return builder;
+    }
+
+    /// <summary>Lets the request's scope know its request, for <see cref="CurrentUser"/>; the user is read when first asked for.</summary>
+    public static WebApplication UseCurrentRequest(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            context.RequestServices.GetRequiredService<CurrentRequest>().HttpContext = context;
+            return next(context);
+        });
+        return app;
     }
 
     public static WebApplication MapIdentity(this WebApplication app)

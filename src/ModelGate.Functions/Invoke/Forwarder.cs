@@ -102,7 +102,7 @@ public sealed class Forwarder : IDisposable
     private static HttpRequestMessage CreateRequest(HttpContext context, Uri target, Stream body)
     {
         var incoming = context.Request;
-        var request = new HttpRequestMessage(new HttpMethod(incoming.Method), target)
+        var request = new HttpRequestMessage(MethodOf(incoming.Method), target)
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -113,7 +113,13 @@ public sealed class Forwarder : IDisposable
         foreach (var (name, values) in incoming.Headers)
         {
             if (DroppedRequestHeaders.Contains(name)) continue;
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            // Almost every header has one value: adding it as a string spares boxing the values and enumerating them.
+            if (values.Count == 1)
+            {
+                if (!request.Headers.TryAddWithoutValidation(name, values[0]))
+                    request.Content?.Headers.TryAddWithoutValidation(name, values[0]);
+            }
+            else if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
                 request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
 
@@ -124,6 +130,22 @@ public sealed class Forwarder : IDisposable
         request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", incoming.Headers["X-Forwarded-Proto"].FirstOrDefault() ?? incoming.Scheme);
         return request;
     }
+
+    /// <summary>
+    /// The shared instance for the common methods (Kestrel hands them over as exactly these strings), so a call does
+    /// not allocate a method and its encoded bytes; any other method, in any spelling, is passed on as it came.
+    /// </summary>
+    private static HttpMethod MethodOf(string method) => method switch
+    {
+        "GET" => HttpMethod.Get,
+        "POST" => HttpMethod.Post,
+        "PUT" => HttpMethod.Put,
+        "DELETE" => HttpMethod.Delete,
+        "PATCH" => HttpMethod.Patch,
+        "HEAD" => HttpMethod.Head,
+        "OPTIONS" => HttpMethod.Options,
+        _ => new HttpMethod(method),
+    };
 
     private static async Task<ForwardResult> CopyResponseAsync(HttpContext context, HttpResponseMessage upstream, bool observeUsage,
         CancellationToken aborted)

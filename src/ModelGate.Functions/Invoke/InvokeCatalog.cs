@@ -24,6 +24,12 @@ public sealed class InvokeCatalog
     private readonly ExpiringCache<SignIn> users;
     private readonly ExpiringCache<GatewaySettings> settingsCache;
 
+    // Made once: a method group passed as an argument is a new delegate on every call, and these are passed on
+    // every model call, hit or miss.
+    private readonly Func<string, CancellationToken, Task<InvokeTarget?>> loadTarget;
+    private readonly Func<string, CancellationToken, Task<SignIn?>> loadSignIn;
+    private readonly Func<string, CancellationToken, Task<GatewaySettings?>> loadSettings;
+
     public InvokeCatalog(DeploymentCatalog deployments, ModelCatalog models, SettingsStore settings, SignIns signIns,
         IOptions<InvokeOptions> options, TimeProvider clock)
     {
@@ -35,17 +41,20 @@ public sealed class InvokeCatalog
         targets = new(clock, lifetime);
         users = new(clock, lifetime);
         settingsCache = new(clock, lifetime);
+        loadTarget = LoadTargetAsync;
+        loadSignIn = LoadSignInAsync;
+        loadSettings = LoadSettingsAsync;
     }
 
     public ValueTask<InvokeTarget?> GetTargetAsync(string deploymentName, CancellationToken cancellationToken) =>
-        targets.GetAsync(deploymentName, LoadTargetAsync, cancellationToken);
+        targets.GetAsync(deploymentName, loadTarget, cancellationToken);
 
     /// <summary>The sign-in record of "tenant:object", or null when the person never signed in.</summary>
     public ValueTask<SignIn?> GetSignInAsync(string userId, CancellationToken cancellationToken) =>
-        users.GetAsync(userId, LoadSignInAsync, cancellationToken);
+        users.GetAsync(userId, loadSignIn, cancellationToken);
 
     public async ValueTask<GatewaySettings> GetSettingsAsync(CancellationToken cancellationToken) =>
-        (await settingsCache.GetAsync("", LoadSettingsAsync, cancellationToken))!;
+        (await settingsCache.GetAsync("", loadSettings, cancellationToken))!;
 
     public void ForgetDeployment(string name) => targets.Forget(name);
 

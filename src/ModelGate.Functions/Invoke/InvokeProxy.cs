@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using Azure.Core;
 using Azure.Security.KeyVault.Secrets;
 using ModelGate.ApiKeys;
@@ -102,12 +104,27 @@ public sealed class InvokeProxy(
         return key.IsEmpty ? null : key.ToString();
     }
 
-    private static Uri Target(Uri upstream, string path, QueryString query)
+    internal static Uri Target(Uri upstream, string path, QueryString query)
     {
         var basePath = upstream.AbsolutePath.TrimEnd('/');
-        var builder = new UriBuilder(upstream) { Path = basePath + path, Query = query.HasValue ? query.Value![1..] : "" };
+        var fullPath = basePath + path;
+        // UriBuilder costs about half a microsecond and 500 bytes on every call. When it would only copy the text
+        // (no user info, no fragment, a port, a path its escaping leaves alone), the same text is joined directly;
+        // anything else still goes through it.
+        if (upstream.UserInfo.Length == 0 && upstream.Fragment.Length == 0 && upstream.Port >= 0
+            && fullPath.StartsWith('/') && !fullPath.AsSpan().ContainsAnyExcept(LeftAsIsByUriBuilder))
+        {
+            return new Uri(string.Concat(upstream.Scheme, "://", upstream.Host, ":", upstream.Port.ToString(CultureInfo.InvariantCulture),
+                fullPath, query.HasValue && query.Value!.Length > 1 ? query.Value : ""));
+        }
+        var builder = new UriBuilder(upstream) { Path = fullPath, Query = query.HasValue ? query.Value![1..] : "" };
         return builder.Uri;
     }
+
+    // Unreserved and reserved characters but ? # [ ]: UriBuilder's path escaping leaves exactly these unchanged
+    // (and %XX, not listed, so such paths take the builder).
+    private static readonly SearchValues<char> LeftAsIsByUriBuilder =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/:@!$&'()*+,;=");
 
     private Func<HttpRequestMessage, CancellationToken, ValueTask>? UpstreamAuthorization(UpstreamAuth auth) => auth.Type switch
     {

@@ -78,13 +78,15 @@ public sealed class InvokeRouter(IOptions<GatewayOptions> gateway, IConfiguratio
 
     private string? HostDeployment(HttpContext context)
     {
-        var host = behindFunctionsHost && context.Request.Headers.TryGetValue("X-Forwarded-Host", out var forwarded) && forwarded.Count > 0
+        // Asked twice per request (IsInvocation, then RouteWithoutBody), so the host is cut as a span: a string is
+        // made only for a host that names a deployment.
+        var host = (behindFunctionsHost && context.Request.Headers.TryGetValue("X-Forwarded-Host", out var forwarded) && forwarded.Count > 0
             ? forwarded[0]!
-            : context.Request.Host.Host;
+            : context.Request.Host.Value ?? "").AsSpan();
         var colon = host.LastIndexOf(':');
         if (colon > 0 && host.IndexOf(']') < colon) host = host[..colon];
         if (!host.EndsWith(hostSuffix, StringComparison.OrdinalIgnoreCase)) return null;
-        var name = host[..^hostSuffix.Length].ToLowerInvariant();
+        var name = host[..^hostSuffix.Length].ToString().ToLowerInvariant();
         return DeploymentCatalog.IsValidName(name) ? name : null;
     }
 }
