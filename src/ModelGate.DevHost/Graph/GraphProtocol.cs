@@ -140,7 +140,7 @@ internal sealed class GraphProtocol
             throw GraphErrorException.Unavailable(outageRetryAfter);
         }
 
-        if (_faults.TryTakeRequestThrottle(out var retryAfter))
+        if (_faults.TryTakeThrottle(out var retryAfter))
         {
             throw GraphErrorException.Throttled(retryAfter);
         }
