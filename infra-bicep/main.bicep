@@ -37,7 +37,7 @@ param gatewayPublicBaseUrl string = ''
 @description('Grant the Microsoft Graph application permissions below to the identity from this template. The deploying user must be allowed to grant them (Privileged Role Administrator or Global Administrator); when false, an administrator grants them afterwards (README).')
 param grantGraphPermissions bool = false
 
-@description('Microsoft Graph application permissions for the directory refresh: Group.Read.All reads groups and their members and subscribes to group changes; User.ReadBasic.All resolves a user\'s groups when the token lists too many.')
+@description('Microsoft Graph application permissions for the directory refresh: Group.Read.All reads groups and their members (group delta) and subscribes to group change notifications; User.ReadBasic.All reads a user by id (to tell a deleted user from one who left their groups) and, with Group.Read.All, resolves a user\'s groups when the token lists too many. Keep README.md in step.')
 param graphPermissions array = [
   'Group.Read.All'
   'User.ReadBasic.All'

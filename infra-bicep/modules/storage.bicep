@@ -14,6 +14,7 @@ var tableNames = [
   'ApiKeys'
   'Usage'
   'Quotas'
+  'DirectorySync'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -86,6 +86,8 @@ public static class LocalRun
 
         var baseUrl = $"http://127.0.0.1:{options.Port}";
         await DemoCatalog.EnsureAsync(new Uri(baseUrl), app.Services.GetRequiredService<DevelopmentIssuer>(), demoModel.BaseUri, stopping.Token);
+        // The timers start after the demo grants exist, so their first run already tracks the demo group.
+        await using var timers = LocalTimers.Start(app.Services.GetServices<ITimerJob>(), TimeProvider.System, Console.WriteLine);
         var startedIn = DateTime.Now - Process.GetCurrentProcess().StartTime;
         Console.WriteLine(Banner(baseUrl, options.DataDirectory, directoryFile, graph.BaseUrl, startedIn));
 
@@ -109,6 +111,8 @@ public static class LocalRun
           Directory: edit {{directoryFile}} (users, groups, members); each save reaches the Graph fake within a second
           Graph:     {{graphUrl}} (the fake; any bearer token), e.g. curl -s -H 'Authorization: Bearer x' {{graphUrl}}/users/erin/transitiveMemberOf
           Demo:      deployments {{DemoCatalog.ChatDeployment}} (chat) and {{DemoCatalog.PredictDeployment}} (predict), granted to the group "{{DemoCatalog.ExternalGroup}}"
+          Timers:    RenewGraphSubscription and RefreshExternalGroups run now and then on their schedules; Graph notifies
+                     {{baseUrl}}/api/graph/notifications about group changes a second after each save of the directory file
 
         As an admin: mint a development token, create a model group, list the groups:
           TOKEN=$(curl -s -X POST {{baseUrl}}/dev/token -H 'Content-Type: application/json' -H 'Accept: text/plain' \
@@ -126,6 +130,10 @@ public static class LocalRun
             -H 'Content-Type: application/json' -d '{"name":"laptop"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
           curl -sS {{baseUrl}}/deployments/{{DemoCatalog.ChatDeployment}}/v1/chat/completions -H "Authorization: ApiKey $MODELGATE_API_KEY" \
             -H 'Content-Type: application/json' -d '{"model":"{{DemoCatalog.ChatDeployment}}","messages":[{"role":"user","content":"Hello!"}]}'
+
+        Revocation without signing in again: remove "erin" from the members of "{{DemoCatalog.ExternalGroup}}" in
+        {{directoryFile}} and save; within a few seconds the same call answers 403 deployment_forbidden.
+        Put her back and it answers 200 again.
 
         Ctrl-C stops everything. Start again with --reset to begin empty.
         """;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ModelGate.DevHost.NodeTools;
 
 namespace ModelGate.DevHost.Azurite;
 
@@ -42,8 +43,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
     internal int ProcessId => _process.Id;
 
     /// <summary>
-    /// Starts Azurite and returns once its port accepts connections. Installs Azurite with <c>npm ci</c> first
-    /// when the repository's node_modules lacks it.
+    /// Starts Azurite and returns once its port accepts connections. Installs the repository's node tools with
+    /// <c>npm ci</c> first when node_modules does not match package-lock.json.
     /// </summary>
     public static Task<AzuriteProcess> StartAsync(AzuriteOptions options, CancellationToken cancellationToken = default) =>
         StartAsync(options, Environment.ProcessId, cancellationToken);
@@ -56,8 +57,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, IPEndPoint.MaxPort);
 
         string root = RepoPaths.Root;
-        await AzuriteInstallation.EnsureAsync(root, cancellationToken).ConfigureAwait(false);
-        string tableMain = AzuriteInstallation.TableMainPath(root);
+        await NodePackages.EnsureInstalledAsync(root, cancellationToken).ConfigureAwait(false);
+        string tableMain = Path.Combine(NodePackages.ModulesPath(root), "azurite", "dist", "src", "table", "main.js");
         if (!File.Exists(tableMain))
         {
             throw new InvalidOperationException($"Azurite is installed but its table service is missing at {tableMain}; is the azurite version in package.json 3.x?");

@@ -13,6 +13,7 @@ public sealed class GraphCounters
     private long _checkMemberGroups;
     private long _transitiveMemberOf;
     private long _subscriptions;
+    private long _users;
     private long _throttled;
     private long _unauthorized;
     private long _validationRequests;
@@ -37,6 +38,9 @@ public sealed class GraphCounters
 
     /// <summary>Operations on <c>/subscriptions</c>: create, renew, delete, read.</summary>
     public long Subscriptions => Interlocked.Read(ref _subscriptions);
+
+    /// <summary><c>GET /users/{id}</c> operations.</summary>
+    public long Users => Interlocked.Read(ref _users);
 
     /// <summary>Answers of 429, to whole requests or to batch items.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
@@ -65,6 +69,7 @@ public sealed class GraphCounters
         Interlocked.Exchange(ref _checkMemberGroups, 0);
         Interlocked.Exchange(ref _transitiveMemberOf, 0);
         Interlocked.Exchange(ref _subscriptions, 0);
+        Interlocked.Exchange(ref _users, 0);
         Interlocked.Exchange(ref _throttled, 0);
         Interlocked.Exchange(ref _unauthorized, 0);
         Interlocked.Exchange(ref _validationRequests, 0);
@@ -105,6 +110,9 @@ public sealed class GraphCounters
                 break;
             case GraphEndpoint.Subscriptions:
                 Interlocked.Increment(ref _subscriptions);
+                break;
+            case GraphEndpoint.User:
+                Interlocked.Increment(ref _users);
                 break;
         }
     }

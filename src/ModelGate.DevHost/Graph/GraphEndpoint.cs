@@ -8,4 +8,5 @@ internal enum GraphEndpoint
     CheckMemberGroups,
     TransitiveMemberOf,
     Subscriptions,
+    User,
 }

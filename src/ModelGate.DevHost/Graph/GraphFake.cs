@@ -8,9 +8,10 @@ namespace ModelGate.DevHost.Graph;
 
 /// <summary>
 /// Microsoft Graph v1.0 on 127.0.0.1 over HTTP, speaking the wire protocol the real <c>GraphServiceClient</c> uses
-/// for what ModelGate needs: group delta, <c>$batch</c>, <c>checkMemberGroups</c>, <c>transitiveMemberOf</c> and
-/// change notification subscriptions. Tests drive the <see cref="Directory"/>, inject <see cref="Faults"/>, read the
-/// <see cref="Counters"/> and send notifications; local runs seed the directory from a file that is reloaded on edit.
+/// for what ModelGate needs: group delta, <c>$batch</c>, <c>checkMemberGroups</c>, <c>transitiveMemberOf</c>, reading a
+/// user by id and change notification subscriptions. Tests drive the <see cref="Directory"/>, inject <see cref="Faults"/>,
+/// read the <see cref="Counters"/> and send notifications; local runs seed the directory from a file that is reloaded
+/// on edit.
 /// </summary>
 public sealed class GraphFake : IAsyncDisposable
 {

@@ -1,61 +1,13 @@
 namespace ModelGate.DevHost.Graph;
 
 /// <summary>
-/// Failures the fake injects, settable from any thread while it serves. They hit only requests that carry a token,
-/// so a missing token is always the same 401.
+/// Failures the Graph fake injects: those of every loopback fake (outage, latency, throttled requests), plus
+/// throttled items inside <c>$batch</c> and expired delta tokens.
 /// </summary>
-public sealed class GraphFaults
+public sealed class GraphFaults : LoopbackFaults
 {
-    private readonly Lock _gate = new();
-    private bool _unavailable;
-    private TimeSpan _unavailableRetryAfter = TimeSpan.FromSeconds(1);
-    private TimeSpan _latency;
-    private int _throttledRequests;
-    private TimeSpan _requestRetryAfter;
-    private int _throttledBatchItems;
-    private TimeSpan _batchItemRetryAfter;
-    private long _deltaTokenEpoch;
-
-    /// <summary>When true every authenticated request is answered 503 with <see cref="UnavailableRetryAfter"/>.</summary>
-    public bool Unavailable
-    {
-        get { lock (_gate) { return _unavailable; } }
-        set { lock (_gate) { _unavailable = value; } }
-    }
-
-    /// <summary>The wait the 503 answers ask for, in whole seconds on the wire.</summary>
-    public TimeSpan UnavailableRetryAfter
-    {
-        get { lock (_gate) { return _unavailableRetryAfter; } }
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            lock (_gate) { _unavailableRetryAfter = value; }
-        }
-    }
-
-    /// <summary>Delay added before each request is answered.</summary>
-    public TimeSpan Latency
-    {
-        get { lock (_gate) { return _latency; } }
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            lock (_gate) { _latency = value; }
-        }
-    }
-
-    /// <summary>Answers the next <paramref name="count"/> authenticated requests 429 with this Retry-After (whole seconds on the wire).</summary>
-    public void ThrottleNext(int count, TimeSpan retryAfter)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(retryAfter, TimeSpan.Zero);
-        lock (_gate)
-        {
-            _throttledRequests = count;
-            _requestRetryAfter = retryAfter;
-        }
-    }
+    private Countdown throttledBatchItems;
+    private long deltaTokenEpoch;
 
     /// <summary>
     /// Inside <c>$batch</c> requests, answers the next <paramref name="count"/> items 429 with a Retry-After header in
@@ -63,13 +15,7 @@ public sealed class GraphFaults
     /// </summary>
     public void ThrottleBatchItems(int count, TimeSpan retryAfter)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(retryAfter, TimeSpan.Zero);
-        lock (_gate)
-        {
-            _throttledBatchItems = count;
-            _batchItemRetryAfter = retryAfter;
-        }
+        lock (Gate) { throttledBatchItems = Countdown.Of(count, retryAfter); }
     }
 
     /// <summary>
@@ -78,65 +24,23 @@ public sealed class GraphFaults
     /// </summary>
     public void ExpireDeltaTokens()
     {
-        lock (_gate) { _deltaTokenEpoch++; }
+        lock (Gate) { deltaTokenEpoch++; }
     }
 
     /// <summary>Turns every fault off. Delta tokens expired before stay expired.</summary>
-    public void Reset()
+    public override void Reset()
     {
-        lock (_gate)
-        {
-            _unavailable = false;
-            _unavailableRetryAfter = TimeSpan.FromSeconds(1);
-            _latency = TimeSpan.Zero;
-            _throttledRequests = 0;
-            _requestRetryAfter = TimeSpan.Zero;
-            _throttledBatchItems = 0;
-            _batchItemRetryAfter = TimeSpan.Zero;
-        }
+        base.Reset();
+        lock (Gate) { throttledBatchItems = default; }
     }
 
     internal long DeltaTokenEpoch
     {
-        get { lock (_gate) { return _deltaTokenEpoch; } }
-    }
-
-    internal bool IsUnavailable(out TimeSpan retryAfter)
-    {
-        lock (_gate)
-        {
-            retryAfter = _unavailableRetryAfter;
-            return _unavailable;
-        }
-    }
-
-    internal bool TryTakeRequestThrottle(out TimeSpan retryAfter)
-    {
-        lock (_gate)
-        {
-            retryAfter = _requestRetryAfter;
-            if (_throttledRequests == 0)
-            {
-                return false;
-            }
-
-            _throttledRequests--;
-            return true;
-        }
+        get { lock (Gate) { return deltaTokenEpoch; } }
     }
 
     internal bool TryTakeBatchItemThrottle(out TimeSpan retryAfter)
     {
-        lock (_gate)
-        {
-            retryAfter = _batchItemRetryAfter;
-            if (_throttledBatchItems == 0)
-            {
-                return false;
-            }
-
-            _throttledBatchItems--;
-            return true;
-        }
+        lock (Gate) { return throttledBatchItems.TryTake(out retryAfter); }
     }
 }

@@ -16,6 +16,7 @@ internal sealed class GraphProtocol
     private readonly CheckMemberGroupsEndpoint _checkMemberGroups;
     private readonly TransitiveMemberOfEndpoint _transitiveMemberOf;
     private readonly SubscriptionsEndpoint _subscriptions;
+    private readonly UserEndpoint _user;
     private readonly BatchEndpoint _batch;
 
     public GraphProtocol(
@@ -33,6 +34,7 @@ internal sealed class GraphProtocol
         _checkMemberGroups = new CheckMemberGroupsEndpoint(directory);
         _transitiveMemberOf = new TransitiveMemberOfEndpoint(directory, options.PageSize);
         _subscriptions = new SubscriptionsEndpoint(directory, subscriptions, sender, counters, options, time);
+        _user = new UserEndpoint(directory);
         _batch = new BatchEndpoint(counters, (item, cancellationToken) => AnswerAsync(item, inBatch: true, cancellationToken));
     }
 
@@ -106,6 +108,7 @@ internal sealed class GraphProtocol
                 GraphEndpoint.CheckMemberGroups => _checkMemberGroups.Handle(request, route.Id!),
                 GraphEndpoint.TransitiveMemberOf => _transitiveMemberOf.Handle(request, route.Id!, route.Cast),
                 GraphEndpoint.Subscriptions => await _subscriptions.HandleAsync(request, route.Id, cancellationToken),
+                GraphEndpoint.User => _user.Handle(request, route.Id!),
                 _ => await _batch.HandleAsync(request, cancellationToken),
             };
         }
@@ -137,7 +140,7 @@ internal sealed class GraphProtocol
             throw GraphErrorException.Unavailable(outageRetryAfter);
         }
 
-        if (_faults.TryTakeRequestThrottle(out var retryAfter))
+        if (_faults.TryTakeThrottle(out var retryAfter))
         {
             throw GraphErrorException.Throttled(retryAfter);
         }

@@ -19,6 +19,7 @@ internal sealed record GraphRoute(GraphEndpoint Endpoint, string[] Methods, stri
             1 when Is(first, "$batch") => new(GraphEndpoint.Batch, ["POST"]),
             1 when Is(first, "subscriptions") => new(GraphEndpoint.Subscriptions, ["GET", "POST"]),
             2 when Is(first, "subscriptions") => new(GraphEndpoint.Subscriptions, ["GET", "PATCH", "DELETE"], segments[1]),
+            2 when Is(first, "users") => new(GraphEndpoint.User, ["GET"], segments[1]),
             2 when Is(first, "groups") && IsAny(segments[1], "delta", "delta()", "microsoft.graph.delta", "microsoft.graph.delta()") =>
                 new(GraphEndpoint.GroupsDelta, ["GET"]),
             3 when Is(first, "users") && IsAny(segments[2], "checkMemberGroups", "microsoft.graph.checkMemberGroups") =>

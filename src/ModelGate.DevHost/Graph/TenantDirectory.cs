@@ -163,6 +163,15 @@ public sealed partial class TenantDirectory
 
     internal bool IsUser(string id) => ContainsUser(id);
 
+    /// <summary>A user's display name; null when there is no such user.</summary>
+    internal string? DisplayNameOfUser(string userId)
+    {
+        lock (_gate)
+        {
+            return _users.GetValueOrDefault(userId);
+        }
+    }
+
     /// <summary>The transitive groups of a user with their names, in id order; null when there is no such user.</summary>
     internal IReadOnlyList<(string Id, string DisplayName)>? TransitiveGroupsOfUser(string userId)
     {

@@ -99,6 +99,14 @@ public sealed class DeploymentCatalog(Tables tables)
             : new ExternalGrants(deploymentName, JsonSerializer.Deserialize<string[]>(entity.GetString("Groups") ?? "[]") ?? []) { ETag = entity.ETag };
     }
 
+    /// <summary>The grants of every deployment.</summary>
+    public async IAsyncEnumerable<ExternalGrants> ListGrantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.Create($"PartitionKey eq {Partition} and RowKey gt {GrantsPrefix} and RowKey lt {"grants}"}");
+        await foreach (var entity in Table.QueryAsync(filter, select: ["RowKey", "Groups"], cancellationToken: cancellationToken))
+            yield return new ExternalGrants(entity.RowKey[GrantsPrefix.Length..], JsonSerializer.Deserialize<string[]>(entity.GetString("Groups") ?? "[]") ?? []);
+    }
+
     /// <summary>Replaces the granted groups; a stale ETag is precondition_failed, never a lost update.</summary>
     public async Task<ExternalGrants> ReplaceGrantsAsync(ExternalGrants grants, ETag ifMatch, CancellationToken cancellationToken)
     {

@@ -206,17 +206,7 @@ public static class DeploymentsApi
         var groups = validation.Identifiers("groups", body.Groups, maxCount: MaxGrantedGroups);
         validation.ThrowIfAny();
 
-        var ifMatch = ETags.IfMatch(http.Request);
-        var grants = await ETags.RetryOnConflictAsync(ifMatch, async () =>
-        {
-            var (current, _) = await settings.GetAsync(http.RequestAborted);
-            var (_, group) = await FindVisibleAsync(name, user, models, deployments, current, http.RequestAborted);
-            RequireManager(group, user, current);
-            var existing = await deployments.GetGrantsAsync(name, http.RequestAborted);
-            return await deployments.ReplaceGrantsAsync(existing with { Groups = groups! }, ifMatch ?? existing.ETag, http.RequestAborted);
-        });
-        http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
-        return GrantsResult(http, grants);
+        return await WriteGrantsAsync(name, http, user, models, deployments, settings, _ => groups!);
     }
 
     /// <summary>Adds and removes groups against the current set, retried on conflict, so concurrent changes all land.</summary>
@@ -231,6 +221,24 @@ public static class DeploymentsApi
         if (add.Intersect(remove, StringComparer.Ordinal).Any()) validation.Add("remove", "A group cannot be added and removed at once.");
         validation.ThrowIfAny();
 
+        return await WriteGrantsAsync(name, http, user, models, deployments, settings, existing =>
+        {
+            var groups = existing.Where(g => !remove.Contains(g, StringComparer.Ordinal)).ToList();
+            foreach (var g in add)
+                if (!groups.Contains(g, StringComparer.Ordinal)) groups.Add(g);
+            if (groups.Count > MaxGrantedGroups)
+                throw ApiProblem.Validation("add", $"A deployment can grant at most {MaxGrantedGroups} groups.");
+            return groups;
+        });
+    }
+
+    /// <summary>
+    /// Read-modify-write of a deployment's grants by a manager: with If-Match a conflict is the caller's (412),
+    /// without it the change is applied again to a fresh read. The proxy on this instance sees it at once.
+    /// </summary>
+    private static async Task<IResult> WriteGrantsAsync(string name, HttpContext http, CurrentUser user, ModelCatalog models,
+        DeploymentCatalog deployments, SettingsStore settings, Func<IReadOnlyList<string>, IReadOnlyList<string>> change)
+    {
         var ifMatch = ETags.IfMatch(http.Request);
         var grants = await ETags.RetryOnConflictAsync(ifMatch, async () =>
         {
@@ -238,12 +246,7 @@ public static class DeploymentsApi
             var (_, group) = await FindVisibleAsync(name, user, models, deployments, current, http.RequestAborted);
             RequireManager(group, user, current);
             var existing = await deployments.GetGrantsAsync(name, http.RequestAborted);
-            var groups = existing.Groups.Where(g => !remove.Contains(g, StringComparer.Ordinal)).ToList();
-            foreach (var g in add)
-                if (!groups.Contains(g, StringComparer.Ordinal)) groups.Add(g);
-            if (groups.Count > MaxGrantedGroups)
-                throw ApiProblem.Validation("add", $"A deployment can grant at most {MaxGrantedGroups} groups.");
-            return await deployments.ReplaceGrantsAsync(existing with { Groups = groups }, ifMatch ?? existing.ETag, http.RequestAborted);
+            return await deployments.ReplaceGrantsAsync(existing with { Groups = change(existing.Groups) }, ifMatch ?? existing.ETag, http.RequestAborted);
         });
         http.RequestServices.GetRequiredService<Invoke.InvokeCatalog>().ForgetDeployment(name);
         return GrantsResult(http, grants);

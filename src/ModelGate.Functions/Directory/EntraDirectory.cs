@@ -13,9 +13,10 @@ namespace ModelGate.Directory;
 
 /// <summary>
 /// The company's Entra ID directory as ModelGate reads it through Microsoft Graph: the groups a user is in (for
-/// sign-ins whose token carries a groups overage), membership checks for many users at once, and group deltas that
-/// keep stored memberships fresh. Failures to reach Graph surface as the SDK's <see cref="ApiException"/> (or the
-/// retry handler's <see cref="AggregateException"/> of them), which the app answers with 503.
+/// sign-ins whose token carries a groups overage), membership checks and deleted-user checks for many users at once,
+/// group deltas that keep stored memberships fresh, and the change notification subscription that says when to look.
+/// Failures to reach Graph surface as the SDK's <see cref="ApiException"/> (or the retry handler's
+/// <see cref="AggregateException"/> of them), which the app answers with 503.
 /// </summary>
 public sealed class EntraDirectory(GraphServiceClient graph, IOptions<GraphOptions> options)
 {
@@ -31,6 +32,9 @@ public sealed class EntraDirectory(GraphServiceClient graph, IOptions<GraphOptio
 
     /// <summary>False when configuration turned Graph off; the other members then refuse to run.</summary>
     public bool IsEnabled => _options.Enabled;
+
+    /// <summary>What every delta link this Graph issues starts with (a stored link for another Graph is refused).</summary>
+    public string DeltaLinkPrefix => _options.BaseUrl.AbsoluteUri.TrimEnd('/') + "/";
 
     /// <summary>
     /// Every group the user is a member of, directly or through nested groups. A user Graph does not know (deleted
@@ -80,60 +84,111 @@ public sealed class EntraDirectory(GraphServiceClient graph, IOptions<GraphOptio
         EnsureEnabled();
 
         var users = userIds.Distinct(StringComparer.Ordinal).ToList();
-        var results = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var pending = Enumerable.Range(0, users.Count).ToList();
-        var waited = TimeSpan.Zero;
-        for (var attempt = 1; pending.Count > 0; attempt++)
+        return await SendPerUserAsync<IReadOnlyList<string>>(
+            users,
+            user => graph.Users[user].CheckMemberGroups.ToPostRequestInformation(new CheckMemberGroupsPostRequestBody { GroupIds = [.. groupIds] }),
+            async (responses, id) => (await responses.GetResponseByIdAsync<CheckMemberGroupsPostResponse>(id))?.Value is { } found ? [.. found] : [],
+            notFound: [],
+            "checkMemberGroups",
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="userIds"/> Graph no longer knows (deleted; a deleted user also leaves every group, so a
+    /// group delta alone cannot tell them from a user who was only taken out of groups). One <c>GET /users/{id}</c> per
+    /// user, 20 to a <c>$batch</c>, throttled items sent again as for <see cref="CheckMemberGroupsAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> FindDeletedUsersAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (userIds.Any(string.IsNullOrEmpty))
+            throw new ArgumentException("User ids must not be empty.", nameof(userIds));
+        var users = userIds.Distinct(StringComparer.Ordinal).ToList();
+        if (users.Count == 0) return new HashSet<string>(StringComparer.Ordinal);
+        EnsureEnabled();
+
+        var answers = await SendPerUserAsync(
+            users,
+            user => graph.Users[user].ToGetRequestInformation(request => request.QueryParameters.Select = ["id"]),
+            (_, _) => Task.FromResult(true),
+            notFound: false,
+            "user",
+            cancellationToken);
+        return answers.Where(a => !a.Value).Select(a => a.Key).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Creates a subscription to change notifications for every group in the tenant (membership changes arrive as
+    /// <c>updated</c>). Graph validates both URLs before it answers, so the app must already be serving them.
+    /// </summary>
+    public async Task<DirectorySubscription> CreateGroupSubscriptionAsync(
+        Uri notificationUrl, Uri lifecycleNotificationUrl, string clientState, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notificationUrl);
+        ArgumentNullException.ThrowIfNull(lifecycleNotificationUrl);
+        ArgumentException.ThrowIfNullOrEmpty(clientState);
+        EnsureEnabled();
+        var created = await graph.Subscriptions.PostAsync(new Subscription
         {
-            // Request ids are positions in the user list, so any user id is safe to batch.
-            var batch = new BatchRequestContentCollection(graph);
-            foreach (var index in pending)
-            {
-                var body = new CheckMemberGroupsPostRequestBody { GroupIds = [.. groupIds] };
-                await batch.AddBatchRequestStepAsync(graph.Users[users[index]].CheckMemberGroups.ToPostRequestInformation(body), RequestId(index));
-            }
+            ChangeType = "updated,deleted",
+            Resource = "groups",
+            NotificationUrl = notificationUrl.AbsoluteUri,
+            LifecycleNotificationUrl = lifecycleNotificationUrl.AbsoluteUri,
+            ClientState = clientState,
+            ExpirationDateTime = expiresAt,
+        }, cancellationToken: cancellationToken);
+        return new DirectorySubscription(
+            created?.Id ?? throw new ApiException("Graph created a subscription without an id.") { ResponseStatusCode = (int)HttpStatusCode.BadGateway },
+            created.ExpirationDateTime ?? expiresAt);
+    }
 
-            var responses = await graph.Batch.PostAsync(batch, cancellationToken);
-            var statuses = await responses.GetResponsesStatusCodesAsync();
-            var throttled = new List<int>();
-            var wait = TimeSpan.Zero;
-            foreach (var index in pending)
-            {
-                var id = RequestId(index);
-                var status = statuses.TryGetValue(id, out var code) ? (int)code : 0;
-                switch (status)
-                {
-                    case 200:
-                        var answer = await responses.GetResponseByIdAsync<CheckMemberGroupsPostResponse>(id);
-                        results[users[index]] = answer?.Value is { } found ? [.. found] : [];
-                        break;
-                    case 404:
-                        results[users[index]] = [];
-                        break;
-                    // No answer for the item at all counts as a transient failure too.
-                    case 0 or 429 or 503 or 504:
-                        throttled.Add(index);
-                        wait = Max(wait, await RetryAfterAsync(responses, id, attempt));
-                        break;
-                    default:
-                        throw new ApiException($"Graph answered checkMemberGroups for user {users[index]} with HTTP {status}.") { ResponseStatusCode = status };
-                }
-            }
-
-            if (throttled.Count == 0)
-                break;
-            if (attempt >= _options.BatchItemAttempts || waited + wait > _options.MaxRetryWait)
-                throw new ApiException($"Graph still throttled {throttled.Count} checkMemberGroups requests after {attempt} attempts.")
-                {
-                    ResponseStatusCode = (int)HttpStatusCode.TooManyRequests,
-                };
-
-            await Task.Delay(wait, cancellationToken);
-            waited += wait;
-            pending = throttled;
+    /// <summary>The subscription as Graph has it, or null when Graph no longer knows it (expired or removed).</summary>
+    public async Task<DirectorySubscription?> GetSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subscriptionId);
+        EnsureEnabled();
+        try
+        {
+            var found = await graph.Subscriptions[subscriptionId].GetAsync(cancellationToken: cancellationToken);
+            return found?.ExpirationDateTime is { } expires ? new DirectorySubscription(subscriptionId, expires) : null;
         }
+        catch (ODataError notFound) when (notFound.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 
-        return results;
+    /// <summary>
+    /// Moves a subscription's expiration (which also reauthorizes it, as a <c>reauthorizationRequired</c> lifecycle
+    /// event asks). Null when Graph no longer knows the subscription.
+    /// </summary>
+    public async Task<DirectorySubscription?> RenewSubscriptionAsync(string subscriptionId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subscriptionId);
+        EnsureEnabled();
+        try
+        {
+            var renewed = await graph.Subscriptions[subscriptionId].PatchAsync(new Subscription { ExpirationDateTime = expiresAt }, cancellationToken: cancellationToken);
+            return new DirectorySubscription(subscriptionId, renewed?.ExpirationDateTime ?? expiresAt);
+        }
+        catch (ODataError notFound) when (notFound.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes a subscription; one Graph no longer knows is not an error.</summary>
+    public async Task DeleteSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subscriptionId);
+        EnsureEnabled();
+        try
+        {
+            await graph.Subscriptions[subscriptionId].DeleteAsync(cancellationToken: cancellationToken);
+        }
+        catch (ODataError notFound) when (notFound.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        {
+        }
     }
 
     /// <summary>
@@ -145,7 +200,7 @@ public sealed class EntraDirectory(GraphServiceClient graph, IOptions<GraphOptio
     {
         CheckIds(groupIds, MaxGroupsPerDelta, nameof(groupIds));
         // A stored link is sent with the app's token, so it must point at the Graph the app is configured for.
-        var baseUrl = _options.BaseUrl.AbsoluteUri.TrimEnd('/') + "/";
+        var baseUrl = DeltaLinkPrefix;
         if (deltaLink is not null && !deltaLink.StartsWith(baseUrl, StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"The delta link does not start with {baseUrl}.", nameof(deltaLink));
         EnsureEnabled();
@@ -179,6 +234,72 @@ public sealed class EntraDirectory(GraphServiceClient graph, IOptions<GraphOptio
         {
             throw new GroupDeltaExpiredException(gone);
         }
+    }
+
+    /// <summary>
+    /// One request per user, 20 to a <c>$batch</c> (the SDK splits the collection), answered per user: 200 through
+    /// <paramref name="read"/>, 404 as <paramref name="notFound"/>. Items throttled or unavailable inside a batch are sent
+    /// again after the longest Retry-After among them, at most <see cref="GraphOptions.BatchItemAttempts"/> times and
+    /// within <see cref="GraphOptions.MaxRetryWait"/>; then the whole call fails as throttled (a dependency failure).
+    /// </summary>
+    private async Task<Dictionary<string, T>> SendPerUserAsync<T>(
+        List<string> users,
+        Func<string, RequestInformation> request,
+        Func<BatchResponseContentCollection, string, Task<T>> read,
+        T notFound,
+        string operation,
+        CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<string, T>(StringComparer.Ordinal);
+        var pending = Enumerable.Range(0, users.Count).ToList();
+        var waited = TimeSpan.Zero;
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            // Request ids are positions in the user list, so any user id is safe to batch.
+            var batch = new BatchRequestContentCollection(graph);
+            foreach (var index in pending)
+                await batch.AddBatchRequestStepAsync(request(users[index]), RequestId(index));
+
+            var responses = await graph.Batch.PostAsync(batch, cancellationToken);
+            var statuses = await responses.GetResponsesStatusCodesAsync();
+            var throttled = new List<int>();
+            var wait = TimeSpan.Zero;
+            foreach (var index in pending)
+            {
+                var id = RequestId(index);
+                var status = statuses.TryGetValue(id, out var code) ? (int)code : 0;
+                switch (status)
+                {
+                    case 200:
+                        results[users[index]] = await read(responses, id);
+                        break;
+                    case 404:
+                        results[users[index]] = notFound;
+                        break;
+                    // No answer for the item at all counts as a transient failure too.
+                    case 0 or 429 or 503 or 504:
+                        throttled.Add(index);
+                        wait = Max(wait, await RetryAfterAsync(responses, id, attempt));
+                        break;
+                    default:
+                        throw new ApiException($"Graph answered {operation} for user {users[index]} with HTTP {status}.") { ResponseStatusCode = status };
+                }
+            }
+
+            if (throttled.Count == 0)
+                break;
+            if (attempt >= _options.BatchItemAttempts || waited + wait > _options.MaxRetryWait)
+                throw new ApiException($"Graph still throttled {throttled.Count} {operation} requests after {attempt} attempts.")
+                {
+                    ResponseStatusCode = (int)HttpStatusCode.TooManyRequests,
+                };
+
+            await Task.Delay(wait, cancellationToken);
+            waited += wait;
+            pending = throttled;
+        }
+
+        return results;
     }
 
     private void EnsureEnabled()

@@ -3,6 +3,7 @@ using ModelGate.ApiKeys;
 using ModelGate.Deployments;
 using ModelGate.Directory;
 using ModelGate.ExternalAccess;
+using ModelGate.GroupFreshness;
 using ModelGate.Health;
 using ModelGate.Identity;
 using ModelGate.Invoke;
@@ -54,6 +55,7 @@ public static class ModelGateApp
         services.AddApiKeys();
         services.AddUsage();
         services.AddLimits();
+        services.AddGroupFreshness();
         services.AddOpenApi();
         return builder;
     }
@@ -85,6 +87,7 @@ public static class ModelGateApp
         app.MapDeploymentsApi();
         app.MapMeApi();
         app.MapTimerJobs();
+        app.MapGraphNotifications();
         app.MapApiKeysApi();
         app.MapUsageApi();
         app.MapOpenApi("/api/openapi.json");

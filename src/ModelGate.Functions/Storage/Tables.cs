@@ -13,8 +13,9 @@ public sealed class Tables
     public const string ApiKeysName = "ApiKeys";
     public const string UsageName = "Usage";
     public const string QuotasName = "Quotas";
+    public const string DirectorySyncName = "DirectorySync";
 
-    public static readonly IReadOnlyList<string> Names = [CatalogName, SettingsName, UsersName, ApiKeysName, UsageName, QuotasName];
+    public static readonly IReadOnlyList<string> Names = [CatalogName, SettingsName, UsersName, ApiKeysName, UsageName, QuotasName, DirectorySyncName];
 
     public Tables(TableServiceClient service, IOptions<StorageOptions> options)
     {
@@ -25,6 +26,7 @@ public sealed class Tables
         ApiKeys = service.GetTableClient(prefix + ApiKeysName);
         Usage = service.GetTableClient(prefix + UsageName);
         Quotas = service.GetTableClient(prefix + QuotasName);
+        DirectorySync = service.GetTableClient(prefix + DirectorySyncName);
     }
 
     /// <summary>
@@ -48,7 +50,13 @@ public sealed class Tables
     /// <summary>Monthly call quotas: calls used per user and deployment, leased to instances in blocks.</summary>
     public TableClient Quotas { get; }
 
-    public IEnumerable<TableClient> All => [Catalog, Settings, Users, ApiKeys, Usage, Quotas];
+    /// <summary>
+    /// What keeps sign-in records fresh from Microsoft Graph: the tracked groups in chunks with their delta links, the
+    /// groups' direct members, notified groups waiting for a refresh, the change notification subscription, leases.
+    /// </summary>
+    public TableClient DirectorySync { get; }
+
+    public IEnumerable<TableClient> All => [Catalog, Settings, Users, ApiKeys, Usage, Quotas, DirectorySync];
 }
 
 public static class StorageSetup

@@ -20,6 +20,22 @@ namespace ModelGate.Tests.DevHost;
 public sealed class GraphFakeTests
 {
     [Fact]
+    public async Task User_IsAnsweredWhileItExists_And404AfterItIsDeleted()
+    {
+        await using var fake = await GraphFake.StartAsync(new GraphFakeOptions());
+        fake.Directory.AddUser("u1", "User One");
+        var client = Client(fake);
+
+        var user = await client.Users["u1"].GetAsync(r => r.QueryParameters.Select = ["id"]);
+        fake.Directory.DeleteUser("u1");
+        var gone = await Assert.ThrowsAsync<ODataError>(() => client.Users["u1"].GetAsync());
+
+        Assert.Equal("u1", user!.Id);
+        Assert.Equal(404, gone.ResponseStatusCode);
+        Assert.Equal(2, fake.Counters.Users);
+    }
+
+    [Fact]
     public async Task TransitiveMemberOf_WithNestedGroups_ReturnsDirectAndInheritedGroups()
     {
         await using var fake = await GraphFake.StartAsync(new GraphFakeOptions());

@@ -134,6 +134,57 @@ public sealed class EntraDirectoryTests
     }
 
     [Fact]
+    public async Task FindDeletedUsers_NamesOnlyTheUsersGraphNoLongerKnows_RetryingThrottledItems()
+    {
+        await using var fake = await GraphFake.StartAsync(new GraphFakeOptions());
+        var users = SeedUsers(fake, 25);
+        fake.Directory.DeleteUser("u03");
+        fake.Directory.DeleteUser("u21");
+        await using var services = Build(fake);
+        fake.Faults.ThrottleBatchItems(3, TimeSpan.FromSeconds(1));
+
+        var deleted = await Directory(services).FindDeletedUsersAsync(users);
+
+        Assert.Equal(["u03", "u21"], deleted.Order(StringComparer.Ordinal));
+        Assert.Equal(28, fake.Counters.BatchItems);
+        Assert.Equal(28, fake.Counters.Users);
+        Assert.Equal(3, fake.Counters.Throttled);
+    }
+
+    [Fact]
+    public async Task FindDeletedUsers_WithNoUsers_AsksNothing()
+    {
+        await using var fake = await GraphFake.StartAsync(new GraphFakeOptions());
+        await using var services = Build(fake);
+
+        Assert.Empty(await Directory(services).FindDeletedUsersAsync([]));
+        Assert.Equal(0, fake.Counters.Total);
+    }
+
+    [Fact]
+    public async Task GroupSubscription_IsCreatedReadRenewedAndDeleted()
+    {
+        await using var fake = await GraphFake.StartAsync(new GraphFakeOptions());
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var services = Build(fake);
+        var directory = Directory(services);
+        var expires = DateTimeOffset.UtcNow.AddDays(2);
+
+        var created = await directory.CreateGroupSubscriptionAsync(receiver.NotificationUrl, receiver.LifecycleUrl, "secret-state", expires);
+        var read = await directory.GetSubscriptionAsync(created.Id);
+        var renewed = await directory.RenewSubscriptionAsync(created.Id, expires.AddDays(1));
+        await directory.DeleteSubscriptionAsync(created.Id);
+
+        Assert.Equal(2, receiver.ValidationTokens.Count);
+        Assert.Equal(created.Id, read!.Id);
+        Assert.True(renewed!.ExpiresAt > created.ExpiresAt);
+        Assert.Empty(fake.Subscriptions);
+        Assert.Null(await directory.GetSubscriptionAsync(created.Id));
+        Assert.Null(await directory.RenewSubscriptionAsync(created.Id, expires));
+        await directory.DeleteSubscriptionAsync(created.Id);
+    }
+
+    [Fact]
     public async Task GetGroupDelta_FirstRound_ReturnsEveryMemberOfEveryGroupAcrossPages()
     {
         await using var fake = await GraphFake.StartAsync(new GraphFakeOptions { PageSize = 2 });

@@ -12,6 +12,7 @@ public sealed class TableTraffic : HttpPipelinePolicy
 {
     private long requests;
     private volatile Func<Request, bool>? failWhen;
+    private volatile Action<Request>? observe;
 
     public long Requests => Interlocked.Read(ref requests);
 
@@ -20,6 +21,28 @@ public sealed class TableTraffic : HttpPipelinePolicy
     {
         get => failWhen;
         set => failWhen = value;
+    }
+
+    /// <summary>Sees every request before it is sent (after <see cref="FailWhen"/> let it through).</summary>
+    public Action<Request>? Observe
+    {
+        get => observe;
+        set => observe = value;
+    }
+
+    /// <summary>
+    /// How many entities of the table whose name ends with <paramref name="tableSuffix"/> the request writes or deletes:
+    /// one for a single entity write, one per action for a <c>$batch</c> (its changeset names each entity).
+    /// </summary>
+    public static int EntityWrites(Request request, string tableSuffix)
+    {
+        string[] writes = ["PUT", "PATCH", "MERGE", "DELETE", "POST"];
+        if (!request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal))
+            return writes.Contains(request.Method.Method, StringComparer.OrdinalIgnoreCase) && request.Uri.Path.Contains(tableSuffix + "(", StringComparison.Ordinal) ? 1 : 0;
+        using var body = new MemoryStream();
+        request.Content?.WriteTo(body, CancellationToken.None);
+        var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+        return text.Split("\r\n").Count(line => writes.Any(w => line.StartsWith(w + " ", StringComparison.Ordinal)) && line.Contains(tableSuffix + "(", StringComparison.Ordinal));
     }
 
     /// <summary>True for a request that writes (PUT, PATCH, MERGE, DELETE) one entity of the table whose name ends with <paramref name="tableSuffix"/>.</summary>
@@ -44,5 +67,6 @@ public sealed class TableTraffic : HttpPipelinePolicy
         Interlocked.Increment(ref requests);
         if (failWhen?.Invoke(message.Request) == true)
             throw new RequestFailedException(503, "Injected Table Storage outage.");
+        observe?.Invoke(message.Request);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ModelGate.DevHost.Azurite;
+namespace ModelGate.DevHost.NodeTools;
 
 // Keeps the last lines a child process wrote, to put in error messages. Reading continuously also keeps the
 // child from blocking on a full pipe.
