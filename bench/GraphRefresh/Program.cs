@@ -1,3 +1,4 @@
+using ModelGate.DevHost;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -42,21 +43,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ApplicationName = typeof(ModelGateApp).Assembly.GetName().Name,
     EnvironmentName = "Development",
 });
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-{
-    ["Storage:TableServiceUri"] = azurite.TableServiceUri.ToString(),
-    ["Storage:AccountName"] = AzuriteProcess.AccountName,
-    ["Storage:AccountKey"] = AzuriteProcess.AccountKey,
-    ["Storage:CreateTables"] = "true",
-    ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
-    ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
-    ["Graph:BaseUrl"] = graph.BaseUrl,
-    ["Azure:UseDevelopmentCredential"] = "true",
-    ["Identity:DevelopmentIssuer:Enabled"] = "true",
-    ["Gateway:HostSuffix"] = "localhost",
-    ["Gateway:PublicBaseUrl"] = "http://127.0.0.1",
-    ["Logging:LogLevel:Default"] = "Warning",
-});
+builder.Configuration.AddInMemoryCollection(LocalSettings.For(azurite, keyVault, graph, "http://127.0.0.1"));
 builder.WebHost.UseUrls("http://127.0.0.1:0");
 builder.AddModelGate();
 // The same client the app would build, with the write counter in front of its pipeline.

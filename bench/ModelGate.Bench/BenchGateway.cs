@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ModelGate.DevHost;
 using ModelGate.DevHost.Azurite;
 using ModelGate.DevHost.Graph;
 using ModelGate.DevHost.KeyVault;
@@ -69,22 +70,8 @@ internal sealed class BenchGateway : IAsyncDisposable
                 // which a deployed app does not have. The app itself never reads the environment name.
                 EnvironmentName = "Production",
             });
-            var configuration = new Dictionary<string, string?>
-            {
-                ["Storage:TableServiceUri"] = azurite.TableServiceUri.ToString(),
-                ["Storage:AccountName"] = AzuriteProcess.AccountName,
-                ["Storage:AccountKey"] = AzuriteProcess.AccountKey,
-                ["Storage:CreateTables"] = "true",
-                ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
-                ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
-                ["Graph:BaseUrl"] = graph.BaseUrl,
-                ["Azure:UseDevelopmentCredential"] = "true",
-                ["Identity:DevelopmentIssuer:Enabled"] = "true",
-                ["Gateway:HostSuffix"] = "localhost",
-                ["Gateway:PublicBaseUrl"] = "http://127.0.0.1",
-                // Information logging off, as the brief for a measured run says; warnings still show.
-                ["Logging:LogLevel:Default"] = "Warning",
-            };
+            // Information logging off (LocalSettings keeps warnings only), as a measured run should be.
+            var configuration = LocalSettings.For(azurite, keyVault, graph, "http://127.0.0.1");
             foreach (var (name, value) in settings ?? new Dictionary<string, string?>()) configuration[name] = value;
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));

@@ -61,23 +61,10 @@ public static class LocalRun
             ApplicationName = typeof(ModelGateApp).Assembly.GetName().Name,
             EnvironmentName = "Development",
         });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:TableServiceUri"] = azurite.TableServiceUri.ToString(),
-            ["Storage:AccountName"] = AzuriteProcess.AccountName,
-            ["Storage:AccountKey"] = AzuriteProcess.AccountKey,
-            ["Storage:CreateTables"] = "true",
-            ["KeyVault:VaultUri"] = keyVault.VaultUri.ToString(),
-            ["KeyVault:DevelopmentCertificateSha256"] = keyVault.CertificateSha256,
-            ["Graph:BaseUrl"] = graph.BaseUrl,
-            ["Azure:UseDevelopmentCredential"] = "true",
-            ["Identity:DevelopmentIssuer:Enabled"] = "true",
-            ["Identity:DevelopmentIssuer:SigningKeyPath"] = Path.Combine(options.DataDirectory, "dev-issuer-key.pem"),
-            ["Gateway:HostSuffix"] = "localhost",
-            ["Gateway:PublicBaseUrl"] = $"http://127.0.0.1:{options.Port}",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:ModelGate"] = "Information",
-        });
+        var settings = LocalSettings.For(azurite, keyVault, graph, $"http://127.0.0.1:{options.Port}");
+        settings["Identity:DevelopmentIssuer:SigningKeyPath"] = Path.Combine(options.DataDirectory, "dev-issuer-key.pem");
+        settings["Logging:LogLevel:ModelGate"] = "Information";
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
         builder.AddModelGate();
         await using var app = builder.Build();
