@@ -76,7 +76,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         int attempts = options.Port == 0 ? 3 : 1;
         for (int attempt = 1; ; attempt++)
         {
-            int port = options.Port == 0 ? PickFreeLoopbackPort() : options.Port;
+            int port = options.Port == 0 ? LoopbackPorts.PickFree() : options.Port;
             var stderr = new OutputTail();
             Process process = Launch(wrapper, tableMain, parentProcessId, port, location, options.Silent, stderr);
             try
@@ -212,19 +212,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    private static int PickFreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     private static string FindWrapper(string root)
     {

@@ -72,7 +72,7 @@ public sealed class LiveGateway : IAsyncLifetime
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = ModelGate.DevHost.LoopbackPorts.PickFree();
             var baseUrl = $"http://127.0.0.1:{port}";
             var factory = new ModelGateFactory(await SharedAzurite.GetAsync(), await SharedKeyVault.GetAsync(),
                 new Dictionary<string, string?> { ["Gateway:PublicBaseUrl"] = baseUrl }, await SharedGraph.GetAsync());
@@ -89,19 +89,6 @@ public sealed class LiveGateway : IAsyncLifetime
         }
     }
 
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     public async Task DisposeAsync()
     {

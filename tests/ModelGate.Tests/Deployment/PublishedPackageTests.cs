@@ -107,7 +107,7 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
     private async Task AssertStartsAndAnswersAsync()
     {
         var (executable, arguments) = HostLaunch();
-        var port = FreePort();
+        var port = ModelGate.DevHost.LoopbackPorts.PickFree();
         var start = new ProcessStartInfo(executable)
         {
             WorkingDirectory = package.Folder,
@@ -169,10 +169,4 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

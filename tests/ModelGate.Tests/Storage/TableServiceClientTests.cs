@@ -57,7 +57,7 @@ public sealed class TableServiceClientTests
     {
         var options = new TableClientOptions();
         options.Retry.MaxRetries = 0;
-        var client = new TableServiceClient(new Uri($"http://127.0.0.1:{UnusedPort()}/devstoreaccount1"), AzuriteKey, options);
+        var client = new TableServiceClient(new Uri($"http://127.0.0.1:{ModelGate.DevHost.LoopbackPorts.PickFree()}/devstoreaccount1"), AzuriteKey, options);
         TableClient table = client.GetTableClient("unreachable");
 
         await Assert.ThrowsAsync<RequestFailedException>(() => table.CreateIfNotExistsAsync());
@@ -87,14 +87,6 @@ public sealed class TableServiceClientTests
         Assert.Equal(403, error.Status);
     }
 
-    private static int UnusedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private sealed class StaticTokenCredential : TokenCredential
     {
