@@ -86,7 +86,15 @@ public static class LocalRun
         {
             Console.WriteLine("Stopping ModelGate, the Graph and Key Vault fakes and Azurite...");
         }
+        // Stop in order, explicitly: the app (it flushes usage and returns quota leases to Table Storage), the
+        // timers, then the fakes, and Azurite last, since the app's final writes go there.
         await app.StopAsync(CancellationToken.None);
+        await timers.DisposeAsync();
+        await app.DisposeAsync();
+        await graph.DisposeAsync();
+        await demoModel.DisposeAsync();
+        await keyVault.DisposeAsync();
+        await azurite.DisposeAsync();
         return 0;
     }
 
